@@ -1,0 +1,226 @@
+"""The ``nn`` command line.
+
+Every error a user can cause ends in a non-zero exit and one line per
+problem on stderr; a traceback appears only with ``--debug``. ``--json``
+makes the last line of stdout one JSON object, for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from nn_core.errors import NNError
+
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+def _registry() -> Any:
+    from nn_core.plugins import default_registry
+
+    registry = default_registry()
+    for problem in registry.problems:
+        print(f"nn: warning: {problem}", file=sys.stderr)
+    return registry
+
+
+def _add_spec_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", help="spec file (YAML or JSON)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a spec value before validation, e.g. --set training.epochs=50 (repeatable)",
+    )
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from nn_core.spec import load_spec
+
+    return load_spec(args.spec, args.overrides, _registry())
+
+
+# -- commands ---------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    spec = _load(args)
+    if args.json:
+        print(json.dumps({"valid": True, "spec": spec.document}))
+    else:
+        layers = " → ".join(
+            f"{ly.type}({ly.params.get('units', '')})" if "units" in ly.params else ly.type for ly in spec.model.layers
+        )
+        print(f"{args.spec}: valid ({layers}; loss {spec.loss.type}; optimizer {spec.optimizer.type})")
+    return 0
+
+
+def _format_metrics(metrics: dict[str, dict[str, float]]) -> str:
+    return "  ".join(
+        f"{split} " + " ".join(f"{k} {v:.6f}" if k == "loss" else f"{k} {v:.4f}" for k, v in scores.items())
+        for split, scores in metrics.items()
+    )
+
+
+class Progress:
+    """A one-line progress bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total = total
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, run: Any, metrics: dict[str, dict[str, float]]) -> None:
+        if self.quiet:
+            return
+        epoch = run.epoch
+        width = len(str(self.total))
+        line = f"epoch {epoch:>{width}}/{self.total}  {_format_metrics(metrics)}"
+        if self.tty:
+            done = int(30 * epoch / max(self.total, 1))
+            elapsed = time.perf_counter() - self.started
+            bar = f"[{'#' * done}{'.' * (30 - done)}] {elapsed:5.1f}s"
+            print(f"\r\033[K{line}", file=sys.stderr)
+            print(bar, end="", file=sys.stderr, flush=True)
+            if epoch >= self.total:
+                print("\r\033[K", end="", file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+
+def _table(metrics: dict[str, dict[str, float]]) -> str:
+    names = sorted({k for scores in metrics.values() for k in scores}, key=lambda k: (k != "loss", k))
+    rows = [["split", *names]] + [
+        [split, *(f"{scores[k]:.6f}" if k in scores else "" for k in names)] for split, scores in metrics.items()
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nn_core.api import model_metadata
+    from nn_core.build import build
+    from nn_core.modelfile import save_model
+    from nn_core.plugins import default_plugins
+    from nn_core.training import train
+
+    spec = _load(args)
+    experiment = build(spec, _registry())
+    pm, _ = default_plugins()
+    progress = Progress(spec.training.epochs, args.quiet)
+    run = train(experiment, hooks=pm.hook, on_log=progress)
+    metrics = run.final_metrics
+    if args.output:
+        save_model(args.output, experiment.network.parameters, model_metadata(run))
+    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
+    print(_table(metrics))
+    if args.output:
+        print(f"model written to {args.output}")
+    if args.json:
+        print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    registry = _registry()
+    infos = registry.all()
+    if args.json:
+        rows = [
+            {
+                "kind": i.kind,
+                "name": i.name,
+                "backend": i.backend,
+                "distribution": i.distribution,
+                "version": i.version,
+                "summary": i.summary,
+            }
+            for i in infos
+        ]
+        problems = [str(p) for p in registry.problems]
+        print(json.dumps({"components": rows, "problems": problems}))
+        return 0
+    if not infos:
+        print("no components installed (install nn-numpy and nn-datasets: see README)")
+        return 0
+    rows = [[i.kind, i.name, i.backend or "-", i.provider, i.summary] for i in infos]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    for r in rows:
+        print("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
+    if not registry.names("backend"):
+        print("\nno backend is installed: `pip install nn-numpy` provides the numpy backend")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from nn_core.spec.schema import compose_schema
+
+    print(json.dumps(compose_schema(_registry(), args.backend).schema, indent=2))
+    return 0
+
+
+# -- entry point ------------------------------------------------------------------
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nn", description="Train neural networks from declarative specs.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a spec against the installed components")
+    _add_spec_args(p)
+    p.add_argument("--json", action="store_true", help="print the normalized spec as JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("train", help="train the model a spec describes")
+    _add_spec_args(p)
+    p.add_argument("-o", "--output", metavar="PATH", help="write the trained model to exactly PATH")
+    p.add_argument("--json", action="store_true", help="end with one JSON line of final metrics")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("plugins", help="list installed components and who provides them")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of specs, for editors")
+    p.add_argument("--backend", default="numpy")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except NNError as exc:
+        if args.debug:
+            raise
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"nn: error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("nn: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug in nn or a plugin: say so, briefly
+        if args.debug:
+            raise
+        print(
+            f"nn: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Every hook nn calls, in one place.
+
+Plugins are modules (or objects) named by an entry point in group ``nn``::
+
+    [project.entry-points.nn]
+    my-plugin = "my_plugin.plugin"
+
+and implement hooks with the marker exported here::
+
+    from nn_core import hookimpl
+
+    @hookimpl
+    def nn_components():
+        return [Swish, Lion]
+
+Registration hooks return lists and are called once per plugin when the
+registry is built, so each answer can be attributed to its distribution.
+Lifecycle hooks run once per epoch (or per log interval), never per
+minibatch step: the hot loop stays free of plugin dispatch. They are called
+through pluggy, last-registered first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from nn_core.component import Component
+
+PROJECT = "nn"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def nn_components() -> list[type[Component]]:  # type: ignore[empty-body]
+    """Return the component classes this plugin provides.
+
+    Called once, when the registry is built (before any spec is validated).
+    Each class needs ``kind``, ``name``, ``params_schema`` and, for compute
+    kinds, ``backend``. A (kind, name, backend) claimed by two distributions
+    is a clash that makes the name unusable until one is uninstalled.
+    """
+
+
+@hookspec
+def nn_train_start(run: Any) -> None:
+    """Called once before the first epoch (or the first resumed epoch).
+
+    ``run`` is the :class:`nn_core.training.Run`: spec, network, optimizer
+    and history. An exception stops the run before training starts.
+    """
+
+
+@hookspec
+def nn_epoch_end(run: Any, epoch: int, metrics: dict[str, dict[str, float]] | None) -> bool | None:
+    """Called after each epoch. ``metrics`` is set on log epochs, else None.
+
+    Return True to ask the loop to stop after this epoch (early stopping).
+    An exception is reported with the plugin's name and stops the run.
+    """
+
+
+@hookspec
+def nn_train_end(run: Any) -> None:
+    """Called once after the last epoch, also when training stopped early."""

@@ -1,0 +1,123 @@
+"""Plugin discovery: entry points in group ``nn`` → pluggy manager → registry.
+
+We load entry points ourselves instead of pluggy's
+``load_setuptools_entrypoints`` for two reasons: that function silently skips
+an entry point whose name is already registered, and it stops at the first
+plugin that fails to import. Here each plugin is registered under
+``"<distribution>:<entry point>"`` and a failing one becomes a reported
+problem while the rest keep working.
+
+Set ``NN_TRACE_HOOKS=1`` to print every hook call to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+import pluggy
+
+from nn_core import hookspecs
+from nn_core.registry import PluginProblem, Registry
+
+GROUP = "nn"
+
+
+@dataclass(frozen=True)
+class PluginSource:
+    """Which distribution a registered plugin object came from."""
+
+    distribution: str
+    version: str
+
+
+class PluginManager(pluggy.PluginManager):
+    """A pluggy manager that remembers each plugin's distribution."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+        self.sources: dict[str, PluginSource] = {}
+        self.load_problems: list[PluginProblem] = []
+        if os.environ.get("NN_TRACE_HOOKS"):
+            self.trace.root.setwriter(sys.stderr.write)
+            self.enable_tracing()
+
+    def add_plugin(self, plugin: Any, name: str, distribution: str, version: str = "0") -> None:
+        """Register ``plugin`` as coming from ``distribution``."""
+        try:
+            self.register(plugin, name=name)
+        except Exception as exc:  # pluggy raises ValueError and PluginValidationError
+            self.load_problems.append(PluginProblem(name, distribution, f"{type(exc).__name__}: {exc}"))
+            return
+        self.sources[name] = PluginSource(distribution, version)
+
+    def load_entry_points(self, group: str = GROUP) -> None:
+        """Import and register every entry point in ``group``."""
+        for ep in sorted(entry_points(group=group), key=lambda e: e.name):
+            dist = ep.dist
+            distribution = dist.metadata["Name"] if dist is not None else "?"
+            version = dist.version if dist is not None else "?"
+            name = f"{distribution}:{ep.name}"
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                self.load_problems.append(
+                    PluginProblem(name, distribution, f"failed to import {ep.value!r}: {type(exc).__name__}: {exc}")
+                )
+                continue
+            self.add_plugin(plugin, name, distribution, version)
+
+
+def get_plugin_manager(
+    *, entry_point_group: str | None = GROUP, plugins: Iterable[tuple[Any, str]] = ()
+) -> PluginManager:
+    """A fresh manager: entry points of ``entry_point_group`` plus ``plugins``.
+
+    ``plugins`` are ``(plugin, distribution)`` pairs, for tests and for
+    programs that embed nn with components of their own.
+    """
+    pm = PluginManager()
+    if entry_point_group:
+        pm.load_entry_points(entry_point_group)
+    for plugin, distribution in plugins:
+        pm.add_plugin(plugin, f"{distribution}:{getattr(plugin, '__name__', id(plugin))}", distribution)
+    return pm
+
+
+def build_registry(pm: PluginManager) -> Registry:
+    """Call each plugin's ``nn_components`` and index what it returns."""
+    registry = Registry(problems=list(pm.load_problems))
+    for impl in pm.hook.nn_components.get_hookimpls():
+        source = pm.sources.get(impl.plugin_name, PluginSource("?", "?"))
+        try:
+            classes = impl.function()
+            classes = list(classes)
+        except Exception as exc:
+            registry.problems.append(
+                PluginProblem(impl.plugin_name, source.distribution, f"nn_components raised {type(exc).__name__}: {exc}")
+            )
+            continue
+        for cls in classes:
+            registry.add(cls, distribution=source.distribution, version=source.version, plugin=impl.plugin_name)
+    return registry
+
+
+_default: tuple[PluginManager, Registry] | None = None
+
+
+def default_registry() -> Registry:
+    """The process-wide registry from installed entry points, built on first use."""
+    return default_plugins()[1]
+
+
+def default_plugins() -> tuple[PluginManager, Registry]:
+    global _default
+    if _default is None:
+        pm = get_plugin_manager()
+        _default = (pm, build_registry(pm))
+    return _default

@@ -1,0 +1,169 @@
+"""The registry: every installed component, indexed by (kind, name, backend).
+
+Built once per process (or per test) from a plugin manager. Problems found
+while building it (a plugin that fails to import or registers something
+invalid, two distributions claiming one name) are collected, not raised, so
+one broken plugin never takes the others down; a clashing name raises when
+it is used, naming both distributions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from nn_core.component import COMPUTE_KINDS, KINDS, Component
+from nn_core.errors import PluginError, UnknownComponentError
+
+Key = tuple[str, str, "str | None"]
+
+
+@dataclass(frozen=True)
+class ComponentInfo:
+    """A registered component class and where it came from."""
+
+    cls: type[Component]
+    distribution: str
+    version: str
+    plugin: str
+
+    @property
+    def kind(self) -> str:
+        return self.cls.kind
+
+    @property
+    def name(self) -> str:
+        return self.cls.name
+
+    @property
+    def backend(self) -> str | None:
+        return self.cls.backend
+
+    @property
+    def provider(self) -> str:
+        return f"{self.distribution} {self.version}"
+
+    @property
+    def summary(self) -> str:
+        doc = (self.cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    """Something wrong with one plugin; reported, never fatal to the others."""
+
+    plugin: str
+    distribution: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.plugin!r} ({self.distribution}): {self.message}"
+
+
+@dataclass
+class Registry:
+    """Component classes by (kind, name, backend), plus what went wrong."""
+
+    components: dict[Key, ComponentInfo] = field(default_factory=dict)
+    clashes: dict[Key, list[ComponentInfo]] = field(default_factory=dict)
+    problems: list[PluginProblem] = field(default_factory=list)
+
+    # -- building -------------------------------------------------------------
+
+    def add(self, cls: Any, *, distribution: str, version: str, plugin: str) -> None:
+        """Register one class; an invalid class becomes a problem of its plugin."""
+        try:
+            check_component_class(cls)
+        except PluginError as exc:
+            self.problems.append(PluginProblem(plugin, distribution, str(exc)))
+            return
+        info = ComponentInfo(cls, distribution, version, plugin)
+        key: Key = (cls.kind, cls.name, cls.backend)
+        if key in self.clashes:
+            self.clashes[key].append(info)
+        elif key in self.components:
+            first = self.components.pop(key)
+            self.clashes[key] = [first, info]
+            self.problems.append(
+                PluginProblem(plugin, distribution, self._clash_message(key))
+            )
+        else:
+            self.components[key] = info
+
+    def _clash_message(self, key: Key) -> str:
+        kind, name, backend = key
+        where = f" (backend {backend})" if backend else ""
+        who = " and ".join(i.provider for i in self.clashes[key])
+        return (
+            f"{kind} {name!r}{where} is provided by both {who}; "
+            f"uninstall one of them to use {name!r}"
+        )
+
+    # -- lookup ---------------------------------------------------------------
+
+    def names(self, kind: str, backend: str | None = None) -> list[str]:
+        """Installed names of a kind (for a backend, plus backend-agnostic ones)."""
+        found = {
+            name
+            for (k, name, b) in list(self.components) + list(self.clashes)
+            if k == kind and (b is None or backend is None or b == backend)
+        }
+        return sorted(found)
+
+    def get(self, kind: str, name: str, backend: str | None = None) -> ComponentInfo:
+        """The component providing ``name``; backend-specific before agnostic."""
+        for key in ((kind, name, backend), (kind, name, None)):
+            if key in self.clashes:
+                raise PluginError(self._clash_message(key))
+            if key in self.components:
+                return self.components[key]
+        raise UnknownComponentError(unknown_name_message(kind, name, self.names(kind, backend)))
+
+    def create(self, kind: str, name: str, backend: str | None = None, **params: Any) -> Any:
+        return self.get(kind, name, backend).cls(**params)
+
+    def all(self) -> list[ComponentInfo]:
+        infos = list(self.components.values())
+        for clashed in self.clashes.values():
+            infos.extend(clashed)
+        return sorted(infos, key=lambda i: (KINDS.index(i.kind), i.name, i.backend or ""))
+
+
+def unknown_name_message(kind: str, name: str, installed: list[str]) -> str:
+    """``unknown activation 'tahn'; did you mean 'tanh'? installed: ...``."""
+    message = f"unknown {kind} {name!r}"
+    close = difflib.get_close_matches(str(name), installed, n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    if installed:
+        message += f" Installed {kind}s: {', '.join(installed)}"
+    else:
+        message += f"; no {kind} is installed (is a backend plugin such as nn-numpy installed?)"
+    return message
+
+
+def check_component_class(cls: Any) -> None:
+    """Reject a class the registry could not index or validate against."""
+    if not isinstance(cls, type) or not issubclass(cls, Component):
+        raise PluginError(f"{cls!r} is not a subclass of nn_core.Component")
+    label = f"{cls.__module__}.{cls.__qualname__}"
+    if cls.kind not in KINDS:
+        raise PluginError(f"{label} has kind {cls.kind!r}; kinds are {', '.join(KINDS)}")
+    if not isinstance(cls.name, str) or not cls.name:
+        raise PluginError(f"{label} has no name")
+    if cls.kind in COMPUTE_KINDS and not cls.backend:
+        raise PluginError(f"{label} is a {cls.kind} and must name its backend")
+    schema = cls.params_schema
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise PluginError(f"{label}.params_schema must be a JSON Schema of type 'object'")
+    if "type" in schema.get("properties", {}):
+        raise PluginError(f"{label}.params_schema may not define 'type': it names the component")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise PluginError(f"{label}.params_schema is not a valid JSON Schema: {exc.message}") from None

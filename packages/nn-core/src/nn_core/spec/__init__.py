@@ -1,0 +1,56 @@
+"""Specs: loading, overrides, schema composition, validation, typed result."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Any
+
+from nn_core.registry import Registry
+from nn_core.spec.errors import SpecError, SpecIssue, format_path
+from nn_core.spec.loader import Document, parse_json, parse_yaml, read_spec
+from nn_core.spec.model import ComponentSpec, Spec, to_spec
+from nn_core.spec.overrides import apply_overrides
+from nn_core.spec.schema import ComposedSchema, compose_schema
+from nn_core.spec.validate import validate
+
+
+def load_spec(
+    source: str | FsPath | dict[str, Any],
+    overrides: list[str] | tuple[str, ...] = (),
+    registry: Registry | None = None,
+) -> Spec:
+    """Read (a path) or take (a dict) a spec, apply ``--set`` overrides, validate.
+
+    Raises :class:`SpecError` listing every problem, each with its path and,
+    for files, line and column.
+    """
+    import copy
+
+    if registry is None:
+        from nn_core.plugins import default_registry
+
+        registry = default_registry()
+    if isinstance(source, dict):
+        document = Document(copy.deepcopy(source), None)
+    else:
+        document = read_spec(source)
+    apply_overrides(document, list(overrides))
+    normalized, composed = validate(document, registry)
+    return to_spec(normalized, composed, document.source)
+
+
+__all__ = [
+    "ComponentSpec",
+    "ComposedSchema",
+    "Document",
+    "Spec",
+    "SpecError",
+    "SpecIssue",
+    "compose_schema",
+    "format_path",
+    "load_spec",
+    "parse_json",
+    "parse_yaml",
+    "read_spec",
+    "validate",
+]

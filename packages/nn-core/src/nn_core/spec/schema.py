@@ -1,0 +1,165 @@
+"""The spec's JSON Schema, composed from the core schema and every installed component.
+
+Each component kind becomes a definition in ``$defs``: a bare name (a string
+from the installed names) or an object ``{type: NAME, ...params}`` whose
+parameters are checked against that component's own ``params_schema``,
+closed to unknown keys. Selection uses ``if``/``then`` on ``type`` rather
+than ``oneOf``, so an error reads ``'tahn' is not one of [...]`` at the exact
+path instead of "not valid under any of the given schemas".
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from nn_core.component import KINDS, REF_KEYWORD
+from nn_core.registry import Registry
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+KIND_KEYWORD = "x-nn-kind"
+"""Annotation on the name enums, so errors know which kind was unknown."""
+
+DEFAULT_BACKEND = "numpy"
+
+
+def ref(kind: str) -> dict[str, Any]:
+    return {"$ref": f"#/$defs/{kind}"}
+
+
+def _core_schema(backends: list[str]) -> dict[str, Any]:
+    integer_or_full = {
+        "if": {"type": "string"},
+        "then": {"const": "full"},
+        "else": {"type": "integer", "minimum": 1},
+        "default": "full",
+        "description": "samples per step, or 'full' for full-batch gradient descent",
+    }
+    return {
+        "$schema": DIALECT,
+        "title": "nn experiment spec",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "default": "experiment"},
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0},
+            "dtype": {"enum": ["float64", "float32"], "default": "float64"},
+            "backend": {"enum": backends, "default": DEFAULT_BACKEND, KIND_KEYWORD: "backend"},
+            "data": {
+                "type": "object",
+                "properties": {
+                    "dataset": ref("dataset"),
+                    "split": {
+                        "type": "object",
+                        "properties": {
+                            "dev": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0},
+                            "test": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0},
+                        },
+                        "additionalProperties": False,
+                        "default": {},
+                    },
+                },
+                "required": ["dataset"],
+                "additionalProperties": False,
+            },
+            "model": {
+                "type": "object",
+                "properties": {
+                    "layers": {"type": "array", "minItems": 1, "items": ref("layer")},
+                    "regularizer": ref("regularizer"),
+                },
+                "required": ["layers"],
+                "additionalProperties": False,
+            },
+            "loss": ref("loss"),
+            "optimizer": ref("optimizer"),
+            "schedule": ref("schedule"),
+            "training": {
+                "type": "object",
+                "properties": {
+                    "epochs": {"type": "integer", "minimum": 1, "default": 100},
+                    "batch_size": integer_or_full,
+                    "shuffle": {"type": "boolean", "default": True},
+                    "log_every": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "epochs between metric logs (default: epochs / 10)",
+                    },
+                },
+                "additionalProperties": False,
+                "default": {},
+            },
+            "metrics": {"type": "array", "items": ref("metric"), "default": ["accuracy"]},
+        },
+        "required": ["data", "model", "loss", "optimizer"],
+        "additionalProperties": False,
+    }
+
+
+def resolve_component_refs(schema: Any) -> Any:
+    """Replace ``component_ref`` markers with ``$ref`` to the kind's definition."""
+    if isinstance(schema, dict):
+        if REF_KEYWORD in schema:
+            out = ref(schema[REF_KEYWORD])
+            for key in ("default", "description"):
+                if key in schema:
+                    out[key] = copy.deepcopy(schema[key])
+            return out
+        return {k: resolve_component_refs(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [resolve_component_refs(v) for v in schema]
+    return schema
+
+
+def closed_params(name: str, params_schema: dict[str, Any]) -> dict[str, Any]:
+    """A component's params schema plus ``type``, closed to unknown keys."""
+    closed = resolve_component_refs(copy.deepcopy(params_schema))
+    closed["properties"] = {"type": {"const": name}, **closed.get("properties", {})}
+    closed["additionalProperties"] = False
+    return closed
+
+
+def kind_definition(kind: str, params: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    names = sorted(params)
+    name_enum = {"enum": names, KIND_KEYWORD: kind}
+    return {
+        "description": f"a {kind}: a name, or {{type: NAME, ...parameters}}",
+        KIND_KEYWORD: kind,
+        "if": {"type": "string"},
+        "then": name_enum,
+        "else": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": name_enum},
+            "allOf": [
+                {
+                    "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                    "then": closed_params(name, params[name]),
+                }
+                for name in names
+            ],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class ComposedSchema:
+    """The full schema plus, per kind and name, the raw params schemas."""
+
+    schema: dict[str, Any]
+    params: dict[str, dict[str, dict[str, Any]]]
+    backend: str
+
+
+def compose_schema(registry: Registry, backend: str = DEFAULT_BACKEND) -> ComposedSchema:
+    """Core schema + every installed component of ``backend`` (and agnostic ones)."""
+    params: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS if kind != "callback"}
+    for info in registry.all():
+        if info.kind not in params:
+            continue
+        if info.backend is not None and info.backend != backend:
+            continue
+        params[info.kind][info.name] = info.cls.params_schema
+    schema = _core_schema(sorted(params["backend"]))
+    schema["$defs"] = {kind: kind_definition(kind, by_name) for kind, by_name in params.items() if kind != "backend"}
+    return ComposedSchema(schema, params, backend)

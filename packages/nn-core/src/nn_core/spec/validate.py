@@ -1,0 +1,101 @@
+"""Validation: every schema error, rewritten as a message a user can act on."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from nn_core.errors import NNError
+from nn_core.registry import Registry, unknown_name_message
+from nn_core.spec.errors import Path, SpecError, SpecIssue
+from nn_core.spec.loader import Document
+from nn_core.spec.schema import DEFAULT_BACKEND, KIND_KEYWORD, ComposedSchema, compose_schema
+
+_TYPE_NAMES = {"integer": "an integer", "number": "a number", "string": "a string",
+               "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "null"}
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
+    """(path, message) for one jsonschema error."""
+    path: Path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    validator = error.validator
+    if validator == "enum":
+        kind = schema.get(KIND_KEYWORD)
+        if kind:
+            return path, unknown_name_message(kind, str(error.instance), list(schema["enum"]))
+        options = [str(o) for o in error.validator_value]
+        close = difflib.get_close_matches(str(error.instance), options, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return path, f"{_describe(error.instance)} is not one of {', '.join(options)}{hint}"
+    if validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = extra[0] if extra else "?"
+        owner = error.instance.get("type") if isinstance(error.instance, dict) else None
+        what = f"parameter for {owner!r}" if owner else "key"
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        names = ", ".join(a for a in allowed if a != "type") or "none"
+        return path + (key,), f"unknown {what} {key!r}{hint} (allowed: {names})"
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return path, f"missing required key {missing!r}"
+    if validator == "type":
+        expected = error.validator_value
+        expected = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        return path, f"expected {wanted}, got {_describe(error.instance)}"
+    if validator == "const" and schema.get("const") == "full":
+        return path, f"expected a positive integer or 'full', got {_describe(error.instance)}"
+    return path, error.message
+
+
+def check_backend_installed(registry: Registry) -> None:
+    if not registry.names("backend"):
+        raise NNError(
+            "no nn backend is installed: install one, e.g. `pip install nn-numpy`, "
+            "then `nn plugins` lists what is available"
+        )
+
+
+def schema_for(document: Document, registry: Registry) -> ComposedSchema:
+    data = document.data
+    backend = data.get("backend") if isinstance(data, dict) else None
+    return compose_schema(registry, backend if isinstance(backend, str) else DEFAULT_BACKEND)
+
+
+def collect_issues(document: Document, composed: ComposedSchema, registry: Registry) -> list[SpecIssue]:
+    """Every problem of the document, ordered by position in the file."""
+    if not isinstance(document.data, dict):
+        return [document.issue((), f"a spec must be a mapping of keys, got {_describe(document.data)}")]
+    validator = Draft202012Validator(composed.schema)
+    seen: set[tuple[Path, str]] = set()
+    issues = []
+    for error in validator.iter_errors(document.data):
+        path, message = _message(error, registry)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        issues.append(document.issue(path, message))
+    return sorted(issues, key=lambda i: (i.line or 0, i.column or 0, str(i.path)))
+
+
+def validate(document: Document, registry: Registry) -> tuple[dict[str, Any], ComposedSchema]:
+    """Check a document; return it normalized with defaults, or raise :class:`SpecError`."""
+    from nn_core.spec.defaults import fill_defaults
+
+    check_backend_installed(registry)
+    composed = schema_for(document, registry)
+    issues = collect_issues(document, composed, registry)
+    if issues:
+        raise SpecError(issues)
+    return fill_defaults(document.data, composed), composed

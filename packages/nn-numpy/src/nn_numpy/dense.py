@@ -1,0 +1,108 @@
+"""Fully connected layer: ``Z = X @ W.T + b``, ``A = g(Z)``.
+
+``weight`` is stored ``(units_out, units_in)``, the tutorials' ``W[l]`` and
+PyTorch's ``nn.Linear`` layout, so a tutorial's initial draws reproduce
+exactly. Forward keeps Z and A for backward (never recomputed) in buffers
+reused while the batch size stays the same; ``logits`` is the Z of the
+latest forward in either mode, which a loss reads to stay exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nn_core.component import component_ref
+from nn_core.contracts import Activation, Initializer, Layer, Regularizer
+
+
+class Dense(Layer):
+    """Fully connected layer with its activation: A = g(X Wᵀ + b)."""
+
+    name: ClassVar[str] = "dense"
+    backend: ClassVar[str] = "numpy"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "units": {"type": "integer", "minimum": 1, "description": "output width"},
+            "activation": component_ref("activation", default="identity"),
+            "init": component_ref("initializer", default="glorot_uniform"),
+            "bias_init": component_ref("initializer", default="zeros"),
+            "use_bias": {"type": "boolean", "default": True},
+            "regularizer": component_ref("regularizer"),
+        },
+        "required": ["units"],
+    }
+    regularized: ClassVar[tuple[str, ...]] = ("weight",)
+
+    def __init__(
+        self,
+        *,
+        units: int,
+        activation: Activation,
+        init: Initializer,
+        bias_init: Initializer,
+        use_bias: bool = True,
+        regularizer: Regularizer | None = None,
+    ) -> None:
+        self.units = units
+        self.activation = activation
+        self.activation_name = activation.name
+        self.init = init
+        self.bias_init = bias_init
+        self.use_bias = use_bias
+        self.regularizer = regularizer
+        self.fused_output = False
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def build(self, input_dim: int, dtype: Any) -> int:
+        self.dtype = np.dtype(dtype)
+        self.param_shapes = {"weight": (self.units, input_dim)}
+        if self.use_bias:
+            self.param_shapes["bias"] = (self.units,)
+        return self.units
+
+    def initialize(self, rng: np.random.RandomState) -> None:
+        W = self.weights["weight"]
+        W[...] = self.init(W.shape, rng, self.dtype)
+        if self.use_bias:
+            b = self.weights["bias"]
+            b[...] = self.bias_init(b.shape, rng, self.dtype)
+
+    def _buffer(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
+        buf = self._bufs.get(key)
+        if buf is None or buf.shape != shape:
+            buf = self._bufs[key] = np.empty(shape, dtype=self.dtype)
+        return buf
+
+    def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
+        n = X.shape[0]
+        W = self.weights["weight"]
+        if not training:
+            # Evaluation allocates: it must not clobber buffers a step is using.
+            Z = X @ W.T
+            if self.use_bias:
+                Z += self.weights["bias"]
+            self.logits = Z
+            return self.activation.forward(Z, np.empty_like(Z))
+        Z = self._buffer("Z", (n, self.units))
+        np.matmul(X, W.T, out=Z)
+        if self.use_bias:
+            Z += self.weights["bias"]
+        A = self.activation.forward(Z, self._buffer("A", (n, self.units)))
+        self.X, self.Z, self.A = X, Z, A
+        self.logits = Z
+        return A
+
+    def backward(self, dY: np.ndarray, need_dX: bool = True) -> np.ndarray | None:
+        if self.fused_output:
+            dZ = dY  # the loss already returned dL/dZ
+        else:
+            dZ = self.activation.backward(self.Z, self.A, dY, self._buffer("dZ", self.Z.shape))
+        np.matmul(dZ.T, self.X, out=self.grads["weight"])
+        if self.use_bias:
+            np.sum(dZ, axis=0, out=self.grads["bias"])
+        if not need_dX:
+            return None
+        return np.matmul(dZ, self.weights["weight"], out=self._buffer("dX", self.X.shape))

@@ -1,0 +1,97 @@
+"""Losses. Cross-entropies are computed from logits (log-sum-exp stable) and
+fuse with their output activation: dL/dZ = (A − Y) / m.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nn_core.contracts import Loss
+from nn_core.errors import DataError
+
+
+def _as_column_targets(y: np.ndarray, outputs: int, dtype: Any, loss: str) -> np.ndarray:
+    """Targets shaped (n, outputs): one-hot for class labels, columns for values."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == outputs:
+        return y.astype(dtype)
+    if y.ndim == 1 and outputs == 1:
+        return y.astype(dtype).reshape(-1, 1)
+    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        if y.size and (y.min() < 0 or y.max() >= outputs):
+            raise DataError(
+                f"{loss}: labels range over {y.min()}..{y.max()} but the output layer has {outputs} "
+                f"units; give the last layer one unit per class"
+            )
+        onehot = np.zeros((len(y), outputs), dtype=dtype)
+        onehot[np.arange(len(y)), y] = 1
+        return onehot
+    raise DataError(f"{loss}: targets of shape {y.shape} do not fit an output layer of {outputs} units")
+
+
+class NumpyLoss(Loss):
+    backend: ClassVar[str] = "numpy"
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+
+    def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> np.ndarray:
+        return _as_column_targets(y, outputs, dtype, self.name)
+
+
+class BinaryCrossEntropy(NumpyLoss):
+    """Mean of −[y log a + (1 − y) log(1 − a)]; exact from logits when fused with sigmoid."""
+
+    name = "binary_cross_entropy"
+    fused_activation = "sigmoid"
+
+    def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
+        m = Y.shape[0]
+        if fused:
+            # log(1 + e^z) − y z  ==  −[y log σ(z) + (1 − y) log(1 − σ(z))], without overflow
+            return float((np.logaddexp(0, Z) - Y * Z).sum() / m)
+        eps = np.finfo(A.dtype).tiny
+        return float(-(Y * np.log(A + eps) + (1 - Y) * np.log(1 - A + eps)).sum() / m)
+
+    def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
+        m = Y.shape[0]
+        if fused:
+            return (A - Y) * (1 / m)
+        eps = np.finfo(A.dtype).eps
+        return (A - Y) / (np.maximum(A * (1 - A), eps) * m)
+
+
+class CategoricalCrossEntropy(NumpyLoss):
+    """Mean over samples of −Σ y log a; labels as integers or one-hot."""
+
+    name = "categorical_cross_entropy"
+    fused_activation = "softmax"
+
+    def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
+        m = Y.shape[0]
+        if fused:
+            shifted = Z - Z.max(axis=1, keepdims=True)
+            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            return float(-(Y * log_probs).sum() / m)
+        return float(-(Y * np.log(np.maximum(A, np.finfo(A.dtype).tiny))).sum() / m)
+
+    def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
+        m = Y.shape[0]
+        if fused:
+            return (A - Y) * (1 / m)
+        return -Y / (np.maximum(A, np.finfo(A.dtype).tiny) * m)
+
+
+class MeanSquaredError(NumpyLoss):
+    """Mean over all elements of (a − y)²."""
+
+    name = "mse"
+
+    def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
+        return float(np.square(A - Y).mean())
+
+    def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
+        return (A - Y) * (2 / A.size)
+
+
+LOSSES = [BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError]

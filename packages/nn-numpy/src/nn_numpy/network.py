@@ -1,0 +1,151 @@
+"""The numpy network: layers over two flat buffers, one for weights, one for gradients.
+
+Every parameter array is a view into ``flat_params`` (and its gradient a
+view into ``flat_grads``), so an optimizer updates the whole model with a
+handful of vectorised operations and a quasi-Newton method gets its flat
+vector without copying layer by layer (scikit-learn's ``_pack``/``_unpack``,
+without the packing).
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from nn_core.contracts import Layer, Loss, Optimizer, Regularizer
+
+
+class NumpyNetwork:
+    """A stack of layers with a loss; the training loop drives it."""
+
+    def __init__(
+        self,
+        layers: list[Layer],
+        loss: Loss,
+        regularizer: Regularizer | None,
+        *,
+        input_dim: int,
+        dtype: str,
+        rng: np.random.RandomState,
+    ) -> None:
+        self.layers = layers
+        self.loss_fn = loss
+        self.dtype = np.dtype(dtype)
+        self.input_dim = input_dim
+        width = input_dim
+        for layer in layers:
+            width = layer.build(width, self.dtype)
+        self.output_dim = width
+
+        names = [
+            (f"layers.{i}.{pname}", shape)
+            for i, layer in enumerate(layers)
+            for pname, shape in layer.param_shapes.items()
+        ]
+        total = sum(prod(shape) for _, shape in names)
+        self.flat_params = np.zeros(total, dtype=self.dtype)
+        self.flat_grads = np.zeros(total, dtype=self.dtype)
+        self.parameters: dict[str, np.ndarray] = {}
+        self.gradients: dict[str, np.ndarray] = {}
+        offset = 0
+        for name, shape in names:
+            size = prod(shape)
+            self.parameters[name] = self.flat_params[offset : offset + size].reshape(shape)
+            self.gradients[name] = self.flat_grads[offset : offset + size].reshape(shape)
+            offset += size
+        for i, layer in enumerate(layers):
+            prefix = f"layers.{i}."
+            layer.bind(
+                {p: self.parameters[prefix + p] for p in layer.param_shapes},
+                {p: self.gradients[prefix + p] for p in layer.param_shapes},
+            )
+            layer.initialize(rng)
+
+        # Weight penalties: a layer's own regularizer overrides the model's.
+        self.penalties: list[tuple[Regularizer, np.ndarray, np.ndarray]] = []
+        for i, layer in enumerate(layers):
+            reg = getattr(layer, "regularizer", None) or regularizer
+            if reg is None:
+                continue
+            for pname in getattr(layer, "regularized", ()):
+                key = f"layers.{i}.{pname}"
+                self.penalties.append((reg, self.parameters[key], self.gradients[key]))
+
+        last = layers[-1]
+        self.fused = loss.fused_activation is not None and getattr(last, "activation_name", None) == (
+            loss.fused_activation
+        )
+        if self.fused:
+            last.fused_output = True  # type: ignore[attr-defined]
+
+    # -- data -----------------------------------------------------------------
+
+    def to_backend(self, X: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def prepare_targets(self, y: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self.loss_fn.prepare_targets(y, self.output_dim, self.dtype))
+
+    def batch(self, X: np.ndarray, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``index`` of X, gathered into ``out`` without a temporary.
+
+        ``mode='clip'`` matters: the default ``'raise'`` makes numpy build a
+        temporary as large as the output before copying into ``out``.
+        """
+        if out is None or out.shape[0] != len(index):
+            out = np.empty((len(index),) + X.shape[1:], dtype=X.dtype)
+        return np.take(X, index, axis=0, out=out, mode="clip")
+
+    # -- compute --------------------------------------------------------------
+
+    def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, training)
+        return A
+
+    def backward(self, A: np.ndarray, Y: np.ndarray) -> None:
+        """Gradients of the data loss plus penalties, written into ``flat_grads``."""
+        last = self.layers[-1]
+        dA = self.loss_fn.gradient(getattr(last, "logits", A), A, Y, self.fused)
+        for i in range(len(self.layers) - 1, -1, -1):
+            dA = self.layers[i].backward(dA, i > 0)
+        for reg, W, dW in self.penalties:
+            reg.add_gradient(W, dW)
+
+    def train_step(self, X: np.ndarray, Y: np.ndarray, optimizer: Optimizer) -> None:
+        A = self.forward(X, True)
+        self.backward(A, Y)
+        optimizer.step(self.flat_params, self.flat_grads)
+
+    def penalty(self) -> float:
+        return float(sum(reg.penalty(W) for reg, W, _ in self.penalties))
+
+    def loss(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Data loss plus weight penalties, in evaluation mode."""
+        A = self.forward(X, False)
+        last = self.layers[-1]
+        return float(self.loss_fn.value(getattr(last, "logits", A), A, Y, self.fused)) + self.penalty()
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.array(self.forward(self.to_backend(X), False), copy=True)
+
+    def is_finite(self) -> bool:
+        # One reduction over the flat buffer: NaN or inf anywhere poisons the sum.
+        return bool(np.isfinite(self.flat_params.sum()))
+
+    # -- flat-vector interface for quasi-Newton optimizers ----------------------
+
+    def loss_and_gradient(self, flat: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        """``f(flat_params) -> (loss, flat_grad)``, the closure scipy minimizes."""
+        self.flat_params[...] = flat
+        A = self.forward(X, True)
+        last = self.layers[-1]
+        value = float(self.loss_fn.value(getattr(last, "logits", A), A, Y, self.fused)) + self.penalty()
+        self.backward(A, Y)
+        return value, self.flat_grads.astype(np.float64, copy=True)
+
+    def state(self) -> dict[str, Any]:
+        return {name: p.copy() for name, p in self.parameters.items()}

@@ -1,0 +1,60 @@
+"""Optimizers: one vectorised update over the network's flat parameter buffer."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nn_core.contracts import Optimizer
+
+
+class SGD(Optimizer):
+    """Gradient descent, optionally with (Nesterov) momentum.
+
+    v ← μ v − lr g;  θ ← θ + v   (Nesterov: θ ← θ + μ v − lr g)
+    """
+
+    name: ClassVar[str] = "sgd"
+    backend: ClassVar[str] = "numpy"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "lr": {"type": "number", "exclusiveMinimum": 0, "default": 0.01},
+            "momentum": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.0},
+            "nesterov": {"type": "boolean", "default": False},
+        },
+    }
+
+    def __init__(self, *, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
+        self.lr, self.momentum, self.nesterov = lr, momentum, nesterov
+        self.velocity: np.ndarray | None = None
+
+    def setup(self, params: np.ndarray) -> None:
+        self._scratch = np.empty_like(params)
+        if self.momentum:
+            self.velocity = np.zeros_like(params)
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        step = np.multiply(grads, -self.lr, out=self._scratch)  # −lr·g
+        v = self.velocity
+        if v is None:
+            params += step
+            return
+        v *= self.momentum
+        v += step
+        if self.nesterov:
+            params += step
+            params += np.multiply(v, self.momentum, out=step)
+        else:
+            params += v
+
+    def state_dict(self) -> dict[str, Any]:
+        return {} if self.velocity is None else {"velocity": self.velocity.copy()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "velocity" in state and self.velocity is not None:
+            self.velocity[...] = state["velocity"]
+
+
+OPTIMIZERS = [SGD]
