@@ -6,7 +6,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from nn_core.contracts import Metric
+from nn_core.contracts import Data, Dataset, Metric
+from nn_core.errors import DataError
 from nn_core.hookspecs import hookimpl
 
 
@@ -27,6 +28,52 @@ class Accuracy(Metric):
         return float(np.mean(predicted_labels(proba) == labels))
 
 
+class Inline(Dataset):
+    """Data written in the spec itself, for tiny examples like the Welch toy."""
+
+    name: ClassVar[str] = "inline"
+    params_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {
+            "features": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "array", "minItems": 1, "items": {"type": "number"}},
+                "description": "one list of numbers per sample",
+            },
+            "targets": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}]},
+                "description": "a class index or value (or list of values) per sample",
+            },
+            "classes": {"type": "array", "items": {"type": "string"}, "description": "class names, by index"},
+        },
+        "required": ["features", "targets"],
+    }
+
+    def __init__(self, *, features: list, targets: list, classes: list | None = None) -> None:
+        self.features, self.targets, self.classes = features, targets, classes
+
+    def load(self) -> Data:
+        widths = {len(row) for row in self.features}
+        if len(widths) != 1:
+            raise DataError(f"inline dataset: feature rows have different lengths {sorted(widths)}")
+        if len(self.features) != len(self.targets):
+            raise DataError(
+                f"inline dataset: {len(self.features)} feature rows but {len(self.targets)} targets"
+            )
+        X = np.asarray(self.features, dtype=np.float64)
+        y = np.asarray(self.targets)
+        if y.ndim == 1 and np.all(np.mod(y, 1) == 0) and self.classes is not None:
+            y = y.astype(np.int64)
+        elif y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+            y = y.astype(np.int64)
+        else:
+            y = y.astype(np.float64)
+        return Data(X, y, tuple(self.classes) if self.classes else None)
+
+
 @hookimpl
 def nn_components() -> list[type]:
-    return [Accuracy]
+    return [Accuracy, Inline]

@@ -109,7 +109,7 @@ def _table(metrics: dict[str, dict[str, float]]) -> str:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from nn_core.api import model_metadata
-    from nn_core.build import build
+    from nn_core.experiment import build
     from nn_core.modelfile import save_model
     from nn_core.plugins import default_plugins
     from nn_core.training import train

@@ -10,6 +10,7 @@ arrays ``(samples, features)`` and integer labels ``(samples,)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -155,6 +156,20 @@ class Optimizer(Component):
     def setup(self, params: Any) -> None:
         """Allocate state shaped like the flat parameter buffer."""
 
+    def minimize(
+        self,
+        fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+        x0: np.ndarray,
+        callback: Callable[[np.ndarray], None],
+    ) -> np.ndarray:
+        """Full-batch optimizers only: minimize ``fun(flat) -> (loss, grad)`` from x0.
+
+        ``callback(flat)`` must be called after every iteration (the loop counts
+        iterations as epochs, logs and may raise to stop). Returns the final
+        flat parameters.
+        """
+        raise NotImplementedError
+
     def step(self, params: Any, grads: Any) -> None:
         raise NotImplementedError
 
@@ -196,6 +211,10 @@ class Network(Protocol):
     def predict_proba(self, X: Any) -> np.ndarray: ...
 
     def is_finite(self) -> bool: ...
+
+    def loss_and_gradient(self, flat: Any, X: Any, Y: Any) -> tuple[float, Any]:
+        """Set all parameters from ``flat``; return (loss, flat gradient) on X, Y."""
+        ...
 
 
 class Backend(Component):

@@ -23,11 +23,12 @@ def split_indices(y: np.ndarray, dev: float, test: float, seed: int) -> dict[str
     rng = np.random.default_rng([seed, 1])
     stratify = y.ndim == 1 and np.issubdtype(y.dtype, np.integer)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
+    sizes = np.array([len(g) for g in groups])
+    tests = _apportion(sizes, test)
+    devs = _apportion(sizes - tests, dev / (1 - test) if test < 1 else 0.0)
     parts: dict[str, list[np.ndarray]] = {"train": [], "dev": [], "test": []}
-    for group in groups:
+    for group, n_test, n_dev in zip(groups, tests, devs):
         group = rng.permutation(group)
-        n_test = int(round(len(group) * test))
-        n_dev = int(round(len(group) * dev))
         parts["test"].append(group[:n_test])
         parts["dev"].append(group[n_test : n_test + n_dev])
         parts["train"].append(group[n_test + n_dev :])
@@ -40,6 +41,21 @@ def split_indices(y: np.ndarray, dev: float, test: float, seed: int) -> dict[str
             raise DataError(f"data.split: the {name} split of {n} samples is empty; use a larger fraction")
         out[name] = idx
     return out
+
+
+def _apportion(sizes: np.ndarray, fraction: float) -> np.ndarray:
+    """Per-group counts summing to round(total · fraction), largest remainders first.
+
+    Rounding each class on its own drifts (ten classes of 25 at 10 % would give
+    20, not 25); this keeps the split's total exact and each class proportional.
+    """
+    exact = sizes * fraction
+    counts = np.floor(exact).astype(np.int64)
+    missing = int(round(sizes.sum() * fraction)) - int(counts.sum())
+    if missing > 0:
+        order = np.argsort(-(exact - counts), kind="stable")[:missing]
+        counts[order] += 1
+    return np.minimum(counts, sizes)
 
 
 def split_data(data: Data, dev: float, test: float, seed: int) -> dict[str, Data]:

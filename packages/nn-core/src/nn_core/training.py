@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.build import Experiment
+from nn_core.experiment import Experiment
 from nn_core.errors import TrainingError
 
 Metrics = dict[str, dict[str, float]]
@@ -67,6 +67,98 @@ def _check_finite(run: Run, metrics: Metrics | None) -> None:
         raise TrainingError(f"loss became NaN or infinite at epoch {run.epoch}{hint}")
 
 
+class _EnoughIterations(Exception):
+    """Raised from the quasi-Newton callback once ``training.epochs`` is reached."""
+
+
+class _Loop:
+    """One training run's state between epochs; the per-step path is ``_epoch``."""
+
+    def __init__(self, run: Run, hooks: Any, on_log: Callable[[Run, Metrics], None] | None) -> None:
+        self.run = run
+        self.hooks = hooks
+        self.on_log = on_log
+        experiment = run.experiment
+        self.network, self.optimizer = experiment.network, experiment.optimizer
+        self.schedule = experiment.schedule
+        self.training = experiment.spec.training
+        train_split = experiment.splits["train"]
+        self.X, self.Y = train_split.X, train_split.Y
+        self.n = len(train_split.data.y)
+        self.batch_size = min(self.training.batch_size or self.n, self.n)
+        self.shuffle_rng = np.random.default_rng([experiment.spec.seed, 2])
+        self.base_lr = getattr(self.optimizer, "lr", None)
+        # Dispatch to plugins only if some plugin listens: zero cost otherwise.
+        has_epoch_hooks = hooks is not None and hooks.nn_epoch_end.get_hookimpls()
+        self.epoch_end = hooks.nn_epoch_end if has_epoch_hooks else None
+        self.buffers: dict[int, tuple[Any, Any]] = {}
+
+    def log(self) -> Metrics:
+        metrics = evaluate(self.run.experiment)
+        _check_finite(self.run, metrics)
+        self.run.history.append({"epoch": self.run.epoch, **metrics})
+        if self.on_log is not None:
+            self.on_log(self.run, metrics)
+        return metrics
+
+    def _epoch(self) -> None:
+        network, optimizer = self.network, self.optimizer
+        if self.batch_size == self.n:
+            # Shuffling a full batch changes only summation order: no gather, no copy.
+            network.train_step(self.X, self.Y, optimizer)
+            return
+        order = self.shuffle_rng.permutation(self.n) if self.training.shuffle else np.arange(self.n)
+        for start in range(0, self.n, self.batch_size):
+            index = order[start : start + self.batch_size]
+            # The last batch may be smaller: it keeps buffers of its own.
+            xb, yb = self.buffers.get(len(index), (None, None))
+            xb, yb = network.batch(self.X, index, xb), network.batch(self.Y, index, yb)
+            self.buffers[len(index)] = (xb, yb)
+            network.train_step(xb, yb, optimizer)
+
+    def epochs(self) -> None:
+        run, training = self.run, self.training
+        for epoch in range(1, training.epochs + 1):
+            run.epoch = epoch
+            if self.schedule is not None and self.base_lr is not None:
+                self.optimizer.lr = self.schedule.lr(self.base_lr, epoch - 1)
+            self._epoch()
+            if not self.network.is_finite():
+                _check_finite(run, None)
+            logged = epoch % training.log_every == 0 or epoch == training.epochs
+            metrics = self.log() if logged else None
+            if self.epoch_end is not None and any(self.epoch_end(run=run, epoch=epoch, metrics=metrics)):
+                run.stop_requested = True
+            if run.stop_requested:
+                if not logged:
+                    self.log()
+                return
+
+    def minimize(self) -> None:
+        """Full-batch quasi-Newton training: one iteration counts as one epoch."""
+        run, network = self.run, self.network
+
+        def callback(flat: Any) -> None:
+            network.flat_params[...] = flat
+            run.epoch += 1
+            if not network.is_finite():
+                _check_finite(run, None)
+            if run.epoch % self.training.log_every == 0:
+                self.log()
+            if run.epoch >= self.training.epochs:
+                raise _EnoughIterations
+
+        def fun(flat: Any) -> tuple[float, Any]:
+            return network.loss_and_gradient(flat, self.X, self.Y)
+
+        try:
+            network.flat_params[...] = self.optimizer.minimize(fun, network.flat_params.copy(), callback)
+        except _EnoughIterations:
+            pass
+        if run.history[-1]["epoch"] != run.epoch:
+            self.log()
+
+
 def train(
     experiment: Experiment,
     *,
@@ -78,62 +170,20 @@ def train(
     ``hooks`` is a pluggy hook relay (``pm.hook``) whose lifecycle hooks are
     called; ``on_log`` receives the metrics at each log interval (progress).
     """
-    spec = experiment.spec
-    network, optimizer, schedule = experiment.network, experiment.optimizer, experiment.schedule
-    training = spec.training
-    train_split = experiment.splits["train"]
-    X, Y = train_split.X, train_split.Y
-    n = len(train_split.data.y)
-    batch_size = min(training.batch_size or n, n)
-    full_batch = batch_size == n
-    shuffle_rng = np.random.default_rng([spec.seed, 2])
-    base_lr = getattr(optimizer, "lr", None)
-    epoch_end = hooks.nn_epoch_end if hooks is not None and hooks.nn_epoch_end.get_hookimpls() else None
-
     run = Run(experiment)
+    loop = _Loop(run, hooks, on_log)
     if hooks is not None:
         hooks.nn_train_start(run=run)
-
-    def log() -> Metrics:
-        metrics = evaluate(experiment)
-        _check_finite(run, metrics)
-        run.history.append({"epoch": run.epoch, **metrics})
-        if on_log is not None:
-            on_log(run, metrics)
-        return metrics
-
-    log()
-    started = time.perf_counter()
-    buffers: dict[int, tuple[Any, Any]] = {}
-    order = np.arange(n)
-    for epoch in range(1, training.epochs + 1):
-        run.epoch = epoch
-        if schedule is not None and base_lr is not None:
-            optimizer.lr = schedule.lr(base_lr, epoch - 1)
-        if full_batch:
-            # Shuffling a full batch changes only summation order: no gather, no copy.
-            network.train_step(X, Y, optimizer)
+    # Overflow inside a diverging step is reported by the finiteness guard, with
+    # the epoch and a hint, instead of as a numpy warning per operation.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        loop.log()
+        started = time.perf_counter()
+        if getattr(experiment.optimizer, "full_batch", False):
+            loop.minimize()
         else:
-            if training.shuffle:
-                order = shuffle_rng.permutation(n)
-            for start in range(0, n, batch_size):
-                index = order[start : start + batch_size]
-                size = len(index)  # the last batch may be smaller: it keeps buffers of its own
-                buffers[size] = (
-                    network.batch(X, index, buffers.get(size, (None, None))[0]),
-                    network.batch(Y, index, buffers.get(size, (None, None))[1]),
-                )
-                network.train_step(*buffers[size], optimizer)
-        if not network.is_finite():
-            _check_finite(run, None)
-        metrics = log() if epoch % training.log_every == 0 or epoch == training.epochs else None
-        if epoch_end is not None and any(epoch_end(run=run, epoch=epoch, metrics=metrics)):
-            run.stop_requested = True
-        if run.stop_requested:
-            if metrics is None:
-                log()
-            break
-    run.train_seconds = time.perf_counter() - started
+            loop.epochs()
+        run.train_seconds = time.perf_counter() - started
     if hooks is not None:
         hooks.nn_train_end(run=run)
     return run

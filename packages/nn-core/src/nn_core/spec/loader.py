@@ -10,6 +10,7 @@ keys, which YAML would otherwise resolve silently by keeping the last.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -60,6 +61,25 @@ class _SpecLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+# YAML 1.1 reads ``1e-3`` (no dot) as a string; specs mean the number, as YAML 1.2 and JSON do.
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null")}
+
+
+def load_scalar(text: str) -> Any:
+    """A value as a spec file would read it (for ``--set``); safe loader only."""
+    loader = _SpecLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -69,6 +89,9 @@ def _walk(node: yaml.Node, loader: _SpecLoader, path: Path, doc: Document, depth
     if depth > MAX_DEPTH:
         raise SpecError([doc.issue(path, f"document nested deeper than {MAX_DEPTH} levels")])
     doc.positions[path] = _mark(node)
+    if node.tag not in _PLAIN_TAGS:
+        line, col = _mark(node)
+        raise SpecError([SpecIssue(path, f"YAML tag {node.tag!r} is not allowed in a spec", doc.source, line, col)])
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

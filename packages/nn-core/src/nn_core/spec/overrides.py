@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from nn_core.spec.errors import Path, SpecError, SpecIssue, format_path
-from nn_core.spec.loader import Document
+from nn_core.spec.loader import Document, load_scalar
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -42,7 +42,7 @@ def apply_override(document: Document, assignment: str) -> None:
     key, _, raw = assignment.partition("=")
     try:
         path = parse_path(key.strip())
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_scalar(raw) if raw.strip() else ""
     except (ValueError, yaml.YAMLError) as exc:
         raise SpecError([SpecIssue((), f"bad override: {exc}", where)]) from None
     if not isinstance(document.data, dict):

@@ -122,23 +122,21 @@ def closed_params(name: str, params_schema: dict[str, Any]) -> dict[str, Any]:
 def kind_definition(kind: str, params: dict[str, dict[str, Any]]) -> dict[str, Any]:
     names = sorted(params)
     name_enum = {"enum": names, KIND_KEYWORD: kind}
+    as_object: dict[str, Any] = {"type": "object", "required": ["type"], "properties": {"type": name_enum}}
+    if names:  # an empty allOf is not a valid schema
+        as_object["allOf"] = [
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": closed_params(name, params[name]),
+            }
+            for name in names
+        ]
     return {
         "description": f"a {kind}: a name, or {{type: NAME, ...parameters}}",
         KIND_KEYWORD: kind,
         "if": {"type": "string"},
         "then": name_enum,
-        "else": {
-            "type": "object",
-            "required": ["type"],
-            "properties": {"type": name_enum},
-            "allOf": [
-                {
-                    "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-                    "then": closed_params(name, params[name]),
-                }
-                for name in names
-            ],
-        },
+        "else": as_object,
     }
 
 
