@@ -192,6 +192,21 @@ class FakeNetwork:
     def loss_and_gradient(self, flat: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         raise NotImplementedError
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self.parameters.items()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        if set(arrays) != set(self.parameters):
+            raise ValueError(f"expected arrays {sorted(self.parameters)}, got {sorted(arrays)}")
+        for k, v in arrays.items():
+            self.parameters[k][...] = v
+
+    def rng_state(self) -> dict[str, Any]:
+        return {}
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        pass
+
 
 class FakeBackend(Backend):
     """A few-line numpy backend for tests."""
@@ -212,3 +227,4 @@ class FakePlugin:
     @hookimpl
     def nn_components() -> list[type]:
         return list(COMPONENTS)
+

@@ -12,9 +12,9 @@ from nn_core import build, hookimpl, load_spec, train
 from nn_core.errors import TrainingError
 
 
-def run_spec(spec_file: Path, registry, *overrides: str, hooks=None):  # type: ignore[no-untyped-def]
+def run_spec(spec_file: Path, registry, *overrides: str, pm=None):  # type: ignore[no-untyped-def]
     spec = load_spec(spec_file, list(overrides), registry)
-    return train(build(spec, registry), hooks=hooks)
+    return train(build(spec, registry), pm=pm or fake_registry()[0])
 
 
 def test_full_batch_fits_a_line(spec_file: Path, registry) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +98,7 @@ class StopAfterTen:
 def test_lifecycle_hooks_can_stop_training(spec_file: Path) -> None:
     pm, registry = fake_registry((StopAfterTen, "nn-stopper"))
     StopAfterTen.calls.clear()
-    run = run_spec(spec_file, registry, hooks=pm.hook)
+    run = run_spec(spec_file, registry, pm=pm)
     assert run.epoch == 10
     assert run.history[-1]["epoch"] == 10  # the stopping epoch is logged
     assert StopAfterTen.calls == ["start", "end at 10"]

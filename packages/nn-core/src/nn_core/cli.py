@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -45,6 +46,17 @@ def _load(args: argparse.Namespace) -> Any:
     from nn_core.spec import load_spec
 
     return load_spec(args.spec, args.overrides, _registry())
+
+
+def _check_writable(path: str) -> None:
+    """Fail before hours of training, not after, when the output cannot be written."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise NNError(f"cannot write {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise NNError(f"cannot write {path}: directory {parent} is not writable")
+    if os.path.isdir(path):
+        raise NNError(f"cannot write {path}: it is a directory")
 
 
 # -- commands ---------------------------------------------------------------------
@@ -91,9 +103,13 @@ class Progress:
             print(f"\r\033[K{line}", file=sys.stderr)
             print(bar, end="", file=sys.stderr, flush=True)
             if epoch >= self.total:
-                print("\r\033[K", end="", file=sys.stderr)
+                self.close()
         else:
             print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.tty and not self.quiet:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _table(metrics: dict[str, dict[str, float]]) -> str:
@@ -108,26 +124,83 @@ def _table(metrics: dict[str, dict[str, float]]) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nn_core.api import model_metadata
+    from nn_core.checkpoint import load_checkpoint, restore
     from nn_core.experiment import build
-    from nn_core.modelfile import save_model
+    from nn_core.model import model_from_run
     from nn_core.plugins import default_plugins
-    from nn_core.training import train
+    from nn_core.training import Interrupted, train
 
     spec = _load(args)
+    if args.output:
+        _check_writable(args.output)
+    resume = None
+    if args.resume:
+        arrays, meta = load_checkpoint(args.resume)
     experiment = build(spec, _registry())
+    if args.resume:
+        resume = restore(experiment, arrays, meta, args.resume)
     pm, _ = default_plugins()
     progress = Progress(spec.training.epochs, args.quiet)
-    run = train(experiment, hooks=pm.hook, on_log=progress)
+    fallback_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else None
+    try:
+        run = train(experiment, pm=pm, on_log=progress, resume=resume, checkpoint_dir=fallback_dir)
+    except Interrupted as stop:
+        progress.close()
+        print(f"nn: {stop}", file=sys.stderr)
+        if stop.checkpoint:
+            again = " ".join(["nn train", args.spec, *(f"--set {o}" for o in args.overrides)])
+            out = f" -o {args.output}" if args.output else ""
+            print(f"nn: resume with: {again}{out} --resume {stop.checkpoint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     metrics = run.final_metrics
     if args.output:
-        save_model(args.output, experiment.network.parameters, model_metadata(run))
+        model_from_run(run).save(args.output)
     print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
+    if run.best_epoch is not None:
+        print(f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}")
     print(_table(metrics))
     if args.output:
         print(f"model written to {args.output}")
     if args.json:
         print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from nn_core.evaluation import evaluate_model
+    from nn_core.model import load_model
+    from nn_core.spec import load_spec
+
+    registry = _registry()
+    model = load_model(args.model, registry)
+    source = args.data if args.data else dict(model.metadata["spec"])
+    data_spec = load_spec(source, args.overrides, registry)
+    results = evaluate_model(model, data_spec, registry)
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    print(_table({split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "samples")} for split, r in results.items()}))
+    for split, r in results.items():
+        if "confusion_matrix" in r:
+            names = model.classes or [str(i) for i in range(len(r["confusion_matrix"]))]
+            print(f"\n{split}: confusion matrix ({r['samples']} samples; rows true, columns predicted)")
+            width = max(len(n) for n in names + [str(v) for row in r["confusion_matrix"] for v in row])
+            print(" " * width + "  " + "  ".join(n.rjust(width) for n in names))
+            for name, row in zip(names, r["confusion_matrix"]):
+                print(name.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from nn_core.model import load_model
+    from nn_core.prediction import read_inputs, write_predictions
+
+    registry = _registry()
+    model = load_model(args.model, registry)
+    _check_writable(args.output)
+    X = read_inputs(model, args.inputs, registry)
+    rows = write_predictions(model, args.output, X, args.proba, registry)
+    print(f"wrote {rows} predictions to {args.output}")
     return 0
 
 
@@ -186,7 +259,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH", help="write the trained model to exactly PATH")
     p.add_argument("--json", action="store_true", help="end with one JSON line of final metrics")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from one of its checkpoints")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="metrics of a saved model on its spec's data splits (or another spec's)")
+    p.add_argument("model", help="model file written by nn train -o")
+    p.add_argument("--data", metavar="SPEC", help="evaluate on this spec's data instead of the model's own")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value of the data spec (e.g. data.dataset.path=...)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="predict for a CSV of inputs (Kaggle test.csv → submission)")
+    p.add_argument("model", help="model file written by nn train -o")
+    p.add_argument("inputs", help="CSV of inputs (or the format of the model's dataset, e.g. Kaggle's test.csv)")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write")
+    p.add_argument("--proba", action="store_true", help="add one probability column per class")
+    p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("plugins", help="list installed components and who provides them")
     p.add_argument("--json", action="store_true")

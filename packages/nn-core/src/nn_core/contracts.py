@@ -35,12 +35,28 @@ class Data:
 
 
 class Dataset(Component):
-    """Produces :class:`Data`. Datasets are backend-agnostic."""
+    """Produces :class:`Data`. Datasets are backend-agnostic.
+
+    ``nn predict`` asks the dataset a model was trained on how to read new
+    inputs and write predictions, so a format's reader and writer live with
+    it (Kaggle's test.csv in, ``ImageId,Label`` out). Both are optional: the
+    defaults read a numeric CSV with a header and write a ``label`` column.
+    """
 
     kind: ClassVar[str] = "dataset"
 
     def load(self) -> Data:
         raise NotImplementedError
+
+    def read_inputs(self, path: str) -> np.ndarray | None:
+        """Features of a file laid out like this dataset's inputs (no labels), or None."""
+        return None
+
+    def write_predictions(
+        self, path: str, labels: np.ndarray, proba: np.ndarray | None, classes: list[str] | None
+    ) -> bool:
+        """Write predictions in this dataset's own format; False means "use the generic CSV"."""
+        return False
 
 
 class Metric(Component):
@@ -215,6 +231,27 @@ class Network(Protocol):
     def loss_and_gradient(self, flat: Any, X: Any, Y: Any) -> tuple[float, Any]:
         """Set all parameters from ``flat``; return (loss, flat gradient) on X, Y."""
         ...
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Parameters and non-trained state (running statistics), as numpy copies by name."""
+        ...
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_arrays` returned; raise ValueError on a name or shape mismatch."""
+        ...
+
+    def rng_state(self) -> dict[str, Any]:
+        """JSON-serializable state of every random generator the layers use (dropout masks)."""
+        ...
+
+    def set_rng_state(self, state: dict[str, Any]) -> None: ...
+
+
+class Callback(Component):
+    """A training callback: implements lifecycle hooks (see ``nn_core.hookspecs``)
+    as methods marked with ``@hookimpl``; registered for the duration of a run."""
+
+    kind: ClassVar[str] = "callback"
 
 
 class Backend(Component):

@@ -4,18 +4,20 @@ Every component is looked up by (kind, name, backend) and constructed with
 its parameters; nested references (a layer's activation) are constructed
 first. Random streams all derive from the spec's seed: initial weights from
 ``RandomState(seed)`` (so the tutorials' ``np.random.seed(s); randn(...)``
-draws reproduce), splits, shuffling and dropout from ``default_rng([seed, k])``.
+draws reproduce), splits and shuffling from ``default_rng([seed, k])``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule
 from nn_core.registry import Registry
+from nn_core.scaling import Scaler
 from nn_core.spec.model import ComponentSpec, Spec
 from nn_core.splits import split_data
 
@@ -32,9 +34,38 @@ def instantiate(ref: ComponentSpec, registry: Registry, backend: str) -> Any:
     return registry.create(ref.kind, ref.type, backend, **params)
 
 
+def components_of(spec: Spec) -> list[ComponentSpec]:
+    """Every component reference in a spec, nested ones included."""
+    top = [spec.data.dataset, *spec.model.layers, spec.loss, spec.optimizer, *spec.metrics, *spec.training.callbacks]
+    top += [ref for ref in (spec.model.regularizer, spec.schedule) if ref is not None]
+    found: list[ComponentSpec] = []
+
+    def walk(ref: ComponentSpec) -> None:
+        found.append(ref)
+        for value in ref.params.values():
+            for sub in value if isinstance(value, tuple) else (value,):
+                if isinstance(sub, ComponentSpec):
+                    walk(sub)
+
+    for ref in top:
+        walk(ref)
+    return found
+
+
+def build_network(spec: Spec, registry: Registry, input_dim: int) -> Network:
+    """The spec's network with freshly initialized weights."""
+    backend = registry.create("backend", spec.backend)
+    layers = [instantiate(layer, registry, spec.backend) for layer in spec.model.layers]
+    loss = instantiate(spec.loss, registry, spec.backend)
+    regularizer = instantiate(spec.model.regularizer, registry, spec.backend) if spec.model.regularizer else None
+    return backend.network(  # type: ignore[no-any-return]
+        layers, loss, regularizer, input_dim=input_dim, dtype=spec.dtype, rng=np.random.RandomState(spec.seed)
+    )
+
+
 @dataclass
 class Split:
-    """One split's data: raw labels for metrics, backend arrays for the network."""
+    """One split's data (scaled): raw labels for metrics, backend arrays for the network."""
 
     data: Data
     X: Any
@@ -52,13 +83,40 @@ class Experiment:
     schedule: Schedule | None
     metrics: dict[str, Metric]
     splits: dict[str, Split]
+    scaler: Scaler
     classes: tuple[str, ...] | None = None
-    components: list[ComponentSpec] = field(default_factory=list)
+    data_hash: str = ""
+
+    @property
+    def task(self) -> str:
+        y = self.splits["train"].data.y
+        return "classification" if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else "regression"
 
 
 def load_data(spec: Spec, registry: Registry) -> Data:
     dataset = instantiate(spec.data.dataset, registry, spec.backend)
-    return dataset.load()
+    return dataset.load()  # type: ignore[no-any-return]
+
+
+def data_hash(data: Data) -> str:
+    """sha256 of features and targets: which data a model was trained on."""
+    digest = hashlib.sha256()
+    for array in (data.X, data.y):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def make_splits(spec: Spec, data: Data, network: Network, scaler: Scaler | None = None) -> tuple[dict[str, Split], Scaler]:
+    parts = split_data(data, spec.data.split.dev, spec.data.split.test, spec.seed)
+    if scaler is None:
+        scaler = Scaler.fit(spec.data.scale, parts["train"].X)
+    splits = {}
+    for name, part in parts.items():
+        scaled = Data(scaler.transform(part.X), part.y, part.classes)
+        splits[name] = Split(scaled, network.to_backend(scaled.X), network.prepare_targets(scaled.y))
+    return splits, scaler
 
 
 def build(spec: Spec, registry: Registry | None = None, data: Data | None = None) -> Experiment:
@@ -69,26 +127,12 @@ def build(spec: Spec, registry: Registry | None = None, data: Data | None = None
         registry = default_registry()
     if data is None:
         data = load_data(spec, registry)
-    parts = split_data(data, spec.data.split.dev, spec.data.split.test, spec.seed)
-
-    backend = registry.create("backend", spec.backend)
-    layers = [instantiate(layer, registry, spec.backend) for layer in spec.model.layers]
-    loss = instantiate(spec.loss, registry, spec.backend)
-    regularizer = instantiate(spec.model.regularizer, registry, spec.backend) if spec.model.regularizer else None
-    network = backend.network(
-        layers,
-        loss,
-        regularizer,
-        input_dim=data.X.shape[1],
-        dtype=spec.dtype,
-        rng=np.random.RandomState(spec.seed),
-    )
+    network = build_network(spec, registry, data.X.shape[1])
+    splits, scaler = make_splits(spec, data, network)
     optimizer = instantiate(spec.optimizer, registry, spec.backend)
     optimizer.setup(network.flat_params)
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
     metrics = {m.type: instantiate(m, registry, spec.backend) for m in spec.metrics}
-    splits = {
-        name: Split(part, network.to_backend(part.X), network.prepare_targets(part.y))
-        for name, part in parts.items()
-    }
-    return Experiment(spec, registry, network, optimizer, schedule, metrics, splits, data.classes)
+    return Experiment(
+        spec, registry, network, optimizer, schedule, metrics, splits, scaler, data.classes, data_hash(data)
+    )

@@ -121,3 +121,24 @@ def default_plugins() -> tuple[PluginManager, Registry]:
         pm = get_plugin_manager()
         _default = (pm, build_registry(pm))
     return _default
+
+
+def call_hook(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[Any]:
+    """Call lifecycle hook ``name`` like pluggy does (last registered first), but
+    name the plugin whose implementation raised.
+
+    pluggy's own exception carries no plugin name; a user needs it to know
+    which package to blame or uninstall.
+    """
+    from nn_core.errors import PluginError
+
+    results = []
+    for impl in reversed(getattr(pm.hook, name).get_hookimpls()):
+        args = {arg: kwargs[arg] for arg in impl.argnames}
+        try:
+            result = impl.function(**args)
+        except Exception as exc:
+            raise PluginError(f"plugin {impl.plugin_name!r} failed in {name}: {type(exc).__name__}: {exc}") from exc
+        if result is not None:
+            results.append(result)
+    return results

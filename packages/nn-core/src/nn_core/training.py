@@ -1,22 +1,26 @@
 """The training loop: backend-agnostic, plugin-free in its inner step.
 
-Per step it only gathers a batch and calls ``network.train_step``; schedules,
-finiteness checks and lifecycle hooks run once per epoch, metrics once per
-log interval. Epoch 0 is logged before the first update, as the tutorials
-print "cost after iteration 0".
+Per step it only gathers a batch and calls ``network.train_step`` (and reads
+one flag, for Ctrl-C); schedules, finiteness checks, lifecycle hooks and
+checkpoints run once per epoch, metrics once per log interval. Epoch 0 is
+logged before the first update, as the tutorials print "cost after
+iteration 0".
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from nn_core.errors import NNError, TrainingError
 from nn_core.experiment import Experiment
-from nn_core.errors import TrainingError
 
 Metrics = dict[str, dict[str, float]]
 
@@ -28,8 +32,13 @@ class Run:
     experiment: Experiment
     history: list[dict[str, Any]] = field(default_factory=list)
     epoch: int = 0
+    """Epochs completed."""
     stop_requested: bool = False
     train_seconds: float = 0.0
+    final: Metrics | None = None
+    """Metrics after training when they differ from the last log (best weights restored)."""
+    best_epoch: int | None = None
+    stopped_early_at: int | None = None
 
     @property
     def spec(self) -> Any:
@@ -37,8 +46,26 @@ class Run:
 
     @property
     def final_metrics(self) -> Metrics:
+        if self.final is not None:
+            return self.final
         last = self.history[-1] if self.history else {}
         return {k: v for k, v in last.items() if k != "epoch"}
+
+
+class Interrupted(NNError):
+    """Ctrl-C: training stopped at the end of a step; ``checkpoint`` holds the state, if written."""
+
+    exit_code = 130
+
+    def __init__(self, run: Run, checkpoint: str | None, reason: str = "") -> None:
+        self.run = run
+        self.checkpoint = checkpoint
+        where = f"epoch {run.epoch + 1}"
+        if checkpoint:
+            message = f"interrupted in {where}; checkpoint written to {checkpoint}"
+        else:
+            message = f"interrupted in {where}; no checkpoint written{reason}"
+        super().__init__(message)
 
 
 def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
@@ -71,12 +98,41 @@ class _EnoughIterations(Exception):
     """Raised from the quasi-Newton callback once ``training.epochs`` is reached."""
 
 
+class _StopRequested(Exception):
+    """Raised inside an epoch when Ctrl-C was pressed."""
+
+
+class InterruptFlag:
+    """Set by SIGINT; the loop checks it after every step."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Turn the first Ctrl-C into a request; a second one interrupts at once."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 class _Loop:
     """One training run's state between epochs; the per-step path is ``_epoch``."""
 
-    def __init__(self, run: Run, hooks: Any, on_log: Callable[[Run, Metrics], None] | None) -> None:
+    def __init__(self, run: Run, pm: Any, on_log: Callable[[Run, Metrics], None] | None) -> None:
         self.run = run
-        self.hooks = hooks
+        self.pm = pm
         self.on_log = on_log
         experiment = run.experiment
         self.network, self.optimizer = experiment.network, experiment.optimizer
@@ -86,12 +142,31 @@ class _Loop:
         self.X, self.Y = train_split.X, train_split.Y
         self.n = len(train_split.data.y)
         self.batch_size = min(self.training.batch_size or self.n, self.n)
+        self.steps_per_epoch = -(-self.n // self.batch_size)
         self.shuffle_rng = np.random.default_rng([experiment.spec.seed, 2])
         self.base_lr = getattr(self.optimizer, "lr", None)
-        # Dispatch to plugins only if some plugin listens: zero cost otherwise.
-        has_epoch_hooks = hooks is not None and hooks.nn_epoch_end.get_hookimpls()
-        self.epoch_end = hooks.nn_epoch_end if has_epoch_hooks else None
         self.buffers: dict[int, tuple[Any, Any]] = {}
+        self.interrupt = InterruptFlag()
+        self.checkpointer: Any = None
+        self.start_step = 0
+        self.epoch_shuffle_state: dict[str, Any] = self.shuffle_rng.bit_generator.state
+        # Dispatch to plugins per epoch only if some plugin listens: zero cost otherwise.
+        self.listens = pm is not None and bool(pm.hook.nn_epoch_end.get_hookimpls())
+
+    # -- state ----------------------------------------------------------------
+
+    def loop_state(self, next_epoch: int, next_step: int) -> dict[str, Any]:
+        """Where to continue: mid-epoch states replay that epoch's shuffle."""
+        shuffle = self.epoch_shuffle_state if next_step else self.shuffle_rng.bit_generator.state
+        return {"next_epoch": next_epoch, "next_step": next_step, "shuffle_state": shuffle}
+
+    def resume_from(self, state: dict[str, Any]) -> None:
+        self.run.history = state["history"]
+        self.run.epoch = int(state["next_epoch"]) - 1
+        self.start_step = int(state["next_step"])
+        self.shuffle_rng.bit_generator.state = state["shuffle_state"]
+
+    # -- the loop -------------------------------------------------------------
 
     def log(self) -> Metrics:
         metrics = evaluate(self.run.experiment)
@@ -101,38 +176,67 @@ class _Loop:
             self.on_log(self.run, metrics)
         return metrics
 
-    def _epoch(self) -> None:
-        network, optimizer = self.network, self.optimizer
+    def _epoch(self, skip: int) -> None:
+        network, optimizer, interrupt = self.network, self.optimizer, self.interrupt
+        self.epoch_shuffle_state = self.shuffle_rng.bit_generator.state
         if self.batch_size == self.n:
             # Shuffling a full batch changes only summation order: no gather, no copy.
-            network.train_step(self.X, self.Y, optimizer)
+            if not skip:
+                network.train_step(self.X, self.Y, optimizer)
+            if interrupt.requested:
+                raise _StopRequested(1)
             return
         order = self.shuffle_rng.permutation(self.n) if self.training.shuffle else np.arange(self.n)
-        for start in range(0, self.n, self.batch_size):
-            index = order[start : start + self.batch_size]
+        for step in range(skip, self.steps_per_epoch):
+            index = order[step * self.batch_size : (step + 1) * self.batch_size]
             # The last batch may be smaller: it keeps buffers of its own.
             xb, yb = self.buffers.get(len(index), (None, None))
             xb, yb = network.batch(self.X, index, xb), network.batch(self.Y, index, yb)
             self.buffers[len(index)] = (xb, yb)
             network.train_step(xb, yb, optimizer)
+            if interrupt.requested:
+                raise _StopRequested(step + 1)
 
     def epochs(self) -> None:
         run, training = self.run, self.training
-        for epoch in range(1, training.epochs + 1):
-            run.epoch = epoch
+        checkpoint = training.checkpoint
+        for epoch in range(run.epoch + 1, training.epochs + 1):
             if self.schedule is not None and self.base_lr is not None:
                 self.optimizer.lr = self.schedule.lr(self.base_lr, epoch - 1)
-            self._epoch()
+            try:
+                self._epoch(self.start_step)
+            except _StopRequested as stop:
+                self._interrupted(epoch, stop.args[0])
+            self.start_step = 0
+            run.epoch = epoch
             if not self.network.is_finite():
                 _check_finite(run, None)
             logged = epoch % training.log_every == 0 or epoch == training.epochs
             metrics = self.log() if logged else None
-            if self.epoch_end is not None and any(self.epoch_end(run=run, epoch=epoch, metrics=metrics)):
+            if self.listens and any(call_lifecycle(self.pm, "nn_epoch_end", run=run, epoch=epoch, metrics=metrics)):
                 run.stop_requested = True
+            if checkpoint is not None and self.checkpointer is not None and epoch % checkpoint.every == 0:
+                self._checkpoint(epoch + 1, 0)
             if run.stop_requested:
                 if not logged:
                     self.log()
                 return
+
+    def _checkpoint(self, next_epoch: int, next_step: int) -> str | None:
+        try:
+            return str(self.checkpointer.write(self.run, self.loop_state(next_epoch, next_step)))
+        except NNError as exc:
+            # Training state lives in memory and is intact: warn and go on.
+            import sys
+
+            print(f"nn: warning: {exc}; training continues", file=sys.stderr)
+            return None
+
+    def _interrupted(self, epoch: int, next_step: int) -> None:
+        if self.checkpointer is None:
+            raise Interrupted(self.run, None, " (set training.checkpoint.dir to keep interrupted runs)")
+        path = self._checkpoint(epoch, next_step)
+        raise Interrupted(self.run, path)
 
     def minimize(self) -> None:
         """Full-batch quasi-Newton training: one iteration counts as one epoch."""
@@ -145,7 +249,7 @@ class _Loop:
                 _check_finite(run, None)
             if run.epoch % self.training.log_every == 0:
                 self.log()
-            if run.epoch >= self.training.epochs:
+            if run.epoch >= self.training.epochs or self.interrupt.requested:
                 raise _EnoughIterations
 
         def fun(flat: Any) -> tuple[float, Any]:
@@ -159,31 +263,66 @@ class _Loop:
             self.log()
 
 
+def call_lifecycle(pm: Any, name: str, **kwargs: Any) -> list[Any]:
+    from nn_core.plugins import call_hook
+
+    return call_hook(pm, name, **kwargs)
+
+
 def train(
     experiment: Experiment,
     *,
-    hooks: Any = None,
+    pm: Any = None,
     on_log: Callable[[Run, Metrics], None] | None = None,
+    resume: dict[str, Any] | None = None,
+    checkpoint_dir: str | None = None,
 ) -> Run:
     """Train ``experiment`` as its spec says; return the finished :class:`Run`.
 
-    ``hooks`` is a pluggy hook relay (``pm.hook``) whose lifecycle hooks are
-    called; ``on_log`` receives the metrics at each log interval (progress).
+    ``pm`` is the plugin manager whose lifecycle hooks run (default: the
+    installed plugins); the spec's callbacks are registered on it for the
+    run. ``on_log`` receives the metrics at each log interval. ``resume`` is
+    the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
+    the end of a step and raises :class:`Interrupted` after writing a
+    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``).
     """
+    from nn_core.callbacks import run_callbacks
+    from nn_core.checkpoint import Checkpointer
+
+    if pm is None:
+        from nn_core.plugins import default_plugins
+
+        pm = default_plugins()[0]
     run = Run(experiment)
-    loop = _Loop(run, hooks, on_log)
-    if hooks is not None:
-        hooks.nn_train_start(run=run)
-    # Overflow inside a diverging step is reported by the finiteness guard, with
-    # the epoch and a hint, instead of as a numpy warning per operation.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        loop.log()
-        started = time.perf_counter()
-        if getattr(experiment.optimizer, "full_batch", False):
-            loop.minimize()
-        else:
-            loop.epochs()
-        run.train_seconds = time.perf_counter() - started
-    if hooks is not None:
-        hooks.nn_train_end(run=run)
+    callbacks = run_callbacks(experiment)
+    for callback in callbacks:
+        pm.register(callback)
+    try:
+        loop = _Loop(run, pm, on_log)
+        spec_checkpoint = experiment.spec.training.checkpoint
+        if spec_checkpoint is not None:
+            loop.checkpointer = Checkpointer(spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep)
+        elif checkpoint_dir is not None:
+            loop.checkpointer = Checkpointer(checkpoint_dir, experiment.spec.training.epochs + 1, 1)
+        # Overflow inside a diverging step is reported by the finiteness guard, with
+        # the epoch and a hint, instead of as a numpy warning per operation.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), loop.interrupt.installed():
+            if resume is not None:
+                loop.resume_from(resume)
+            else:
+                loop.log()
+            call_lifecycle(pm, "nn_train_start", run=run)
+            loop.listens = bool(pm.hook.nn_epoch_end.get_hookimpls())
+            started = time.perf_counter()
+            if getattr(experiment.optimizer, "full_batch", False):
+                loop.minimize()
+            else:
+                loop.epochs()
+            run.train_seconds = time.perf_counter() - started
+            call_lifecycle(pm, "nn_train_end", run=run)
+    finally:
+        for callback in callbacks:
+            if hasattr(callback, "close"):
+                callback.close()
+            pm.unregister(callback)
     return run

@@ -29,6 +29,22 @@ class Split:
 class DataSpec:
     dataset: ComponentSpec
     split: Split = Split()
+    scale: str = "none"
+
+
+@dataclass(frozen=True)
+class CheckpointSpec:
+    dir: str
+    every: int = 1
+    keep: int = 3
+
+
+@dataclass(frozen=True)
+class EarlyStoppingSpec:
+    monitor: str = "dev.loss"
+    patience: int = 5
+    min_delta: float = 0.0
+    restore_best: bool = True
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,10 @@ class TrainingSpec:
     batch_size: int | None  # None: full batch
     shuffle: bool
     log_every: int
+    checkpoint: CheckpointSpec | None = None
+    early_stopping: EarlyStoppingSpec | None = None
+    log: str | None = None
+    callbacks: tuple[ComponentSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,7 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
         seed=doc["seed"],
         dtype=doc["dtype"],
         backend=doc["backend"],
-        data=DataSpec(component("dataset", data["dataset"], composed), Split(**data["split"])),
+        data=DataSpec(component("dataset", data["dataset"], composed), Split(**data["split"]), data["scale"]),
         model=ModelSpec(
             tuple(component("layer", layer, composed) for layer in model["layers"]),
             opt("regularizer", "regularizer", model),
@@ -107,6 +127,10 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
             batch_size=None if batch == "full" else batch,
             shuffle=training["shuffle"],
             log_every=training.get("log_every") or max(1, epochs // 10),
+            checkpoint=CheckpointSpec(**training["checkpoint"]) if "checkpoint" in training else None,
+            early_stopping=EarlyStoppingSpec(**training["early_stopping"]) if "early_stopping" in training else None,
+            log=training.get("log"),
+            callbacks=tuple(component("callback", c, composed) for c in training["callbacks"]),
         ),
         metrics=tuple(component("metric", m, composed) for m in doc["metrics"]),
         document=doc,

@@ -58,6 +58,11 @@ def _core_schema(backends: list[str]) -> dict[str, Any]:
                         "additionalProperties": False,
                         "default": {},
                     },
+                    "scale": {
+                        "enum": ["none", "standard", "minmax"],
+                        "default": "none",
+                        "description": "feature scaling fitted on the train split, stored in the model file",
+                    },
                 },
                 "required": ["dataset"],
                 "additionalProperties": False,
@@ -85,6 +90,38 @@ def _core_schema(backends: list[str]) -> dict[str, Any]:
                         "minimum": 1,
                         "description": "epochs between metric logs (default: epochs / 10)",
                     },
+                    "checkpoint": {
+                        "type": "object",
+                        "properties": {
+                            "dir": {"type": "string", "minLength": 1},
+                            "every": {"type": "integer", "minimum": 1, "default": 1},
+                            "keep": {"type": "integer", "minimum": 1, "default": 3},
+                        },
+                        "required": ["dir"],
+                        "additionalProperties": False,
+                        "description": "write a resumable checkpoint every N epochs into dir, keeping the last K",
+                    },
+                    "early_stopping": {
+                        "type": "object",
+                        "properties": {
+                            "monitor": {
+                                "type": "string",
+                                "pattern": "^(train|dev|test)\\.[A-Za-z_][A-Za-z0-9_]*$",
+                                "default": "dev.loss",
+                            },
+                            "patience": {"type": "integer", "minimum": 1, "default": 5},
+                            "min_delta": {"type": "number", "minimum": 0, "default": 0.0},
+                            "restore_best": {"type": "boolean", "default": True},
+                        },
+                        "additionalProperties": False,
+                        "description": "stop when the monitored metric stops improving (checked at each log)",
+                    },
+                    "log": {
+                        "type": "string",
+                        "pattern": "\\.(csv|jsonl)$",
+                        "description": "write each logged epoch's metrics to this .csv or .jsonl file",
+                    },
+                    "callbacks": {"type": "array", "items": ref("callback"), "default": []},
                 },
                 "additionalProperties": False,
                 "default": {},
@@ -151,7 +188,7 @@ class ComposedSchema:
 
 def compose_schema(registry: Registry, backend: str = DEFAULT_BACKEND) -> ComposedSchema:
     """Core schema + every installed component of ``backend`` (and agnostic ones)."""
-    params: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS if kind != "callback"}
+    params: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
     for info in registry.all():
         if info.kind not in params:
             continue

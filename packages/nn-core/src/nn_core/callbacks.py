@@ -1,0 +1,154 @@
+"""nn's built-in training callbacks, plugged into the same lifecycle hooks as any plugin's.
+
+``training.log`` writes each logged epoch's metrics to a CSV or JSON-lines
+file; ``training.early_stopping`` stops when a monitored metric stops
+improving and restores the best weights.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from typing import IO, Any
+
+from nn_core.errors import NNError
+from nn_core.hookspecs import hookimpl
+from nn_core.spec.model import EarlyStoppingSpec
+
+
+def flatten(row: dict[str, Any]) -> dict[str, Any]:
+    """``{"epoch": 3, "train": {"loss": .2}}`` → ``{"epoch": 3, "train.loss": .2}``."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+class MetricsLogger:
+    """Writes the history, one row per logged epoch, to ``path`` (.csv or .jsonl)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.file: IO[str] | None = None
+        self.writer: Any = None
+
+    def _write(self, row: dict[str, Any]) -> None:
+        assert self.file is not None
+        flat = flatten(row)
+        if self.path.endswith(".jsonl"):
+            self.file.write(json.dumps(flat) + "\n")
+        else:
+            if self.writer is None:
+                self.writer = csv.DictWriter(self.file, fieldnames=list(flat))
+                self.writer.writeheader()
+            self.writer.writerow(flat)
+        self.file.flush()
+
+    @hookimpl
+    def nn_train_start(self, run: Any) -> None:
+        try:
+            self.file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed at train end)
+        except OSError as exc:
+            raise NNError(f"training.log: cannot write {self.path}: {exc.strerror}") from None
+        for row in run.history:
+            self._write(row)
+
+    @hookimpl
+    def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> None:
+        if metrics is not None:
+            self._write(run.history[-1])
+
+    @hookimpl
+    def nn_train_end(self, run: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` logs."""
+
+    def __init__(self, spec: EarlyStoppingSpec, experiment: Any) -> None:
+        self.spec = spec
+        self.split, _, self.metric = spec.monitor.partition(".")
+        if self.split not in experiment.splits:
+            raise NNError(
+                f"training.early_stopping.monitor is {spec.monitor!r} but there is no {self.split} split "
+                f"(set data.split.{self.split})" if self.split != "train" else f"no train split for {spec.monitor!r}"
+            )
+        if self.metric != "loss" and self.metric not in experiment.metrics:
+            raise NNError(
+                f"training.early_stopping.monitor is {spec.monitor!r} but {self.metric!r} is not in metrics "
+                f"(logged: loss, {', '.join(experiment.metrics) or 'nothing else'})"
+            )
+        metric = experiment.metrics.get(self.metric)
+        self.higher_is_better = bool(metric is not None and metric.higher_is_better)
+        self.best: float | None = None
+        self.best_epoch = 0
+        self.best_state: dict[str, Any] | None = None
+        self.wait = 0
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        if self.higher_is_better:
+            return value > self.best + self.spec.min_delta
+        return value < self.best - self.spec.min_delta
+
+    @hookimpl
+    def nn_train_start(self, run: Any) -> None:
+        if run.history:
+            self._consider(run, run.history[-1]["epoch"], run.history[-1])
+
+    def _consider(self, run: Any, epoch: int, metrics: dict[str, Any]) -> bool:
+        value = float(metrics[self.split][self.metric])
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.spec.restore_best:
+                self.best_state = run.experiment.network.state_arrays()
+            return False
+        self.wait += 1
+        return self.wait >= self.spec.patience
+
+    @hookimpl
+    def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> bool | None:
+        if metrics is None:
+            return None
+        if self._consider(run, epoch, metrics):
+            run.stopped_early_at = epoch
+            return True
+        return None
+
+    @hookimpl
+    def nn_train_end(self, run: Any) -> None:
+        if self.best_state is not None and self.best_epoch != run.epoch:
+            run.experiment.network.load_state_arrays(self.best_state)
+            run.best_epoch = self.best_epoch
+            from nn_core.training import evaluate
+
+            run.final = evaluate(run.experiment)
+
+
+def run_callbacks(experiment: Any) -> list[Any]:
+    """The callbacks a spec asks for: built-ins first, then ``training.callbacks``."""
+    from nn_core.experiment import instantiate
+
+    training = experiment.spec.training
+    callbacks: list[Any] = []
+    if training.log:
+        parent = os.path.dirname(training.log) or "."
+        if not os.path.isdir(parent):
+            raise NNError(f"training.log: directory {parent} does not exist")
+        callbacks.append(MetricsLogger(training.log))
+    if training.early_stopping:
+        callbacks.append(EarlyStopping(training.early_stopping, experiment))
+    for ref in training.callbacks:
+        callbacks.append(instantiate(ref, experiment.registry, experiment.spec.backend))
+    return callbacks

@@ -1,0 +1,109 @@
+"""Checkpoints: everything needed to continue a run bit for bit.
+
+A checkpoint is a model file plus the optimizer's state, the random
+generators' states (shuffling, dropout), the epoch and the step within it.
+``nn train SPEC --resume CKPT`` rebuilds the experiment from the spec,
+checks that spec and data are the ones the checkpoint was trained on, and
+continues where it stopped: the final weights equal those of the run that
+was never interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nn_core.errors import ModelFileError, NNError
+from nn_core.modelfile import prefixed, read_archive, section, write_archive
+
+# Settings that may differ between the interrupted run and its resumption.
+RESUMABLE_DIFFERENCES = {"epochs", "checkpoint", "log", "early_stopping", "callbacks"}
+NAME = re.compile(r"^epoch-(\d+)(?:-step-(\d+))?\.ckpt$")
+
+
+def _comparable(document: Any) -> Any:
+    doc = dict(document)
+    doc["training"] = {k: v for k, v in doc.get("training", {}).items() if k not in RESUMABLE_DIFFERENCES}
+    return doc
+
+
+def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str, Any]) -> None:
+    """Write the run's full state to exactly ``path`` (atomically)."""
+    from nn_core.model import model_from_run
+
+    model = model_from_run(run)
+    optimizer_state = run.experiment.optimizer.state_dict()
+    arrays = {
+        **prefixed("weights", model.network.state_arrays()),
+        **prefixed("preprocess", model.scaler.arrays()),
+        **prefixed("optimizer", {k: v for k, v in optimizer_state.items() if isinstance(v, np.ndarray)}),
+    }
+    metadata = {
+        **model.metadata,
+        "optimizer_scalars": {k: v for k, v in optimizer_state.items() if not isinstance(v, np.ndarray)},
+        "rng": run.experiment.network.rng_state(),
+        **loop_state,
+    }
+    write_archive(path, "checkpoint", arrays, metadata)
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    return read_archive(path, "checkpoint")
+
+
+def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any], path: str) -> dict[str, Any]:
+    """Put a checkpoint's state into a freshly built experiment; return the loop state."""
+    if _comparable(meta.get("spec", {})) != _comparable(experiment.spec.document):
+        raise NNError(
+            f"checkpoint {path} was written for a different spec; only training."
+            f"{{{', '.join(sorted(RESUMABLE_DIFFERENCES))}}} may change when resuming"
+        )
+    if meta.get("data_hash") != experiment.data_hash:
+        raise NNError(f"checkpoint {path} was trained on different data (the data's hash changed)")
+    try:
+        experiment.network.load_state_arrays(section(arrays, "weights"))
+        experiment.optimizer.load_state_dict({**meta.get("optimizer_scalars", {}), **section(arrays, "optimizer")})
+        experiment.network.set_rng_state(meta.get("rng", {}))
+        loop_state = {k: meta[k] for k in ("next_epoch", "next_step", "shuffle_state")}
+        history = list(meta["history"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {exc}") from None
+    return {**loop_state, "history": history}
+
+
+class Checkpointer:
+    """Writes ``epoch-NNNNNN.ckpt`` into a directory, keeping the newest ``keep``."""
+
+    def __init__(self, directory: str, every: int, keep: int) -> None:
+        self.directory = Path(directory)
+        self.every = every
+        self.keep = keep
+        self.last_path: Path | None = None
+
+    def path_for(self, next_epoch: int, next_step: int) -> Path:
+        if next_step:
+            return self.directory / f"epoch-{next_epoch:06d}-step-{next_step:06d}.ckpt"
+        return self.directory / f"epoch-{next_epoch - 1:06d}.ckpt"
+
+    def write(self, run: Any, loop_state: dict[str, Any]) -> Path:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ModelFileError(f"cannot create checkpoint directory {self.directory}: {exc.strerror}") from None
+        path = self.path_for(loop_state["next_epoch"], loop_state["next_step"])
+        save_checkpoint(path, run, loop_state)
+        self.last_path = path
+        self._prune()
+        return path
+
+    def _prune(self) -> None:
+        ours = sorted(p for p in self.directory.iterdir() if NAME.match(p.name))
+        for old in ours[: max(0, len(ours) - self.keep)]:
+            try:
+                old.unlink()
+            except OSError:
+                pass

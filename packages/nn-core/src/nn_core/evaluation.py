@@ -1,0 +1,47 @@
+"""Evaluating a saved model on data: loss, metrics and a confusion matrix per split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nn_core.builtins import predicted_labels
+from nn_core.contracts import Data
+from nn_core.experiment import instantiate, load_data
+from nn_core.registry import Registry
+from nn_core.spec.model import Spec
+from nn_core.splits import split_data
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> list[list[int]]:
+    """Rows are true classes, columns predicted ones."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix.tolist()
+
+
+def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data | None = None) -> dict[str, Any]:
+    """Metrics of ``model`` on the splits of ``data_spec``'s data (made as training made them)."""
+    if data is None:
+        data = load_data(data_spec, registry)
+    if data.X.shape[1] != model.input_dim:
+        from nn_core.errors import NNError
+
+        raise NNError(f"the data has {data.X.shape[1]} features; the model expects {model.input_dim}")
+    network = model.network
+    metrics = {m.type: instantiate(m, registry, model.spec.backend) for m in model.spec.metrics}
+    parts = split_data(data, data_spec.data.split.dev, data_spec.data.split.test, data_spec.seed)
+    results: dict[str, Any] = {}
+    for name, part in parts.items():
+        X = network.to_backend(model.scaler.transform(part.X))
+        Y = network.prepare_targets(part.y)
+        scores: dict[str, Any] = {"samples": len(part.y), "loss": network.loss(X, Y)}
+        proba = network.predict_proba(X)
+        for metric_name, metric in metrics.items():
+            scores[metric_name] = metric.compute(part.y, proba)
+        if model.task == "classification":
+            classes = max(proba.shape[1], 2)
+            scores["confusion_matrix"] = confusion_matrix(part.y, predicted_labels(proba), classes)
+        results[name] = scores
+    return results

@@ -1,0 +1,123 @@
+"""Trained models: save after training, load anywhere, predict on numpy arrays.
+
+A model file holds the network's named arrays (``weights/layers.0.weight``,
+``weights/layers.1.running_mean``), the fitted scaling (``preprocess/``) and
+metadata: the validated spec with defaults, the components used with the
+distributions that provided them, a hash of the training data, class
+labels, final metrics and the history. Loading re-validates the stored spec
+against what is installed and rebuilds the network from it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from nn_core.contracts import Network
+from nn_core.errors import ModelFileError, NNError
+from nn_core.experiment import build_network
+from nn_core.modelfile import prefixed, read_archive, section, write_archive
+from nn_core.provenance import check_installed, components_used, environment
+from nn_core.registry import Registry
+from nn_core.scaling import Scaler
+from nn_core.spec import Spec, SpecError, load_spec
+from nn_core.training import Run
+
+
+class Model:
+    """A trained network with what prediction needs: spec, scaling, class labels."""
+
+    def __init__(self, network: Network, spec: Spec, scaler: Scaler, metadata: dict[str, Any]) -> None:
+        self.network = network
+        self.spec = spec
+        self.scaler = scaler
+        self.metadata = metadata
+
+    @property
+    def classes(self) -> list[str] | None:
+        return self.metadata.get("classes")
+
+    @property
+    def task(self) -> str:
+        return str(self.metadata.get("task", "classification"))
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.metadata["input_dim"])
+
+    def _inputs(self, X: Any) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 1:
+            X = X.reshape(1, -1)
+        if X.ndim != 2 or X.shape[1] != self.input_dim:
+            raise NNError(f"the model expects {self.input_dim} features per sample, got an array of shape {X.shape}")
+        return self.scaler.transform(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Output-layer activations: class probabilities for classifiers."""
+        return np.asarray(self.network.predict_proba(self._inputs(X)))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels (the original names when the data had them), or values for regression."""
+        proba = self.predict_proba(X)
+        if self.task == "regression":
+            return proba[:, 0] if proba.shape[1] == 1 else proba
+        from nn_core.builtins import predicted_labels
+
+        indices = predicted_labels(proba)
+        if self.classes:
+            return np.asarray(self.classes, dtype=object)[indices]
+        return indices
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        arrays = {**prefixed("weights", self.network.state_arrays()), **prefixed("preprocess", self.scaler.arrays())}
+        write_archive(path, "model", arrays, self.metadata)
+
+
+def model_from_run(run: Run) -> Model:
+    """The model a finished (or stopped) run has trained, with its metadata."""
+    experiment = run.experiment
+    spec = experiment.spec
+    metadata = {
+        "spec": spec.document,
+        "seed": spec.seed,
+        "task": experiment.task,
+        "classes": list(experiment.classes) if experiment.classes else None,
+        "input_dim": int(experiment.splits["train"].data.X.shape[1]),
+        "scaling": experiment.scaler.kind,
+        "data_hash": experiment.data_hash,
+        "metrics": run.final_metrics,
+        "history": run.history,
+        "epochs": run.epoch,
+        "components": components_used(spec, experiment.registry),
+        "environment": environment(),
+    }
+    return Model(experiment.network, spec, experiment.scaler, metadata)
+
+
+def restore_model(arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str) -> Model:
+    """Rebuild a Model from a file's arrays and metadata (models and checkpoints alike)."""
+    check_installed(meta.get("components") or [], registry, what)
+    try:
+        spec = load_spec(meta["spec"], registry=registry)
+        input_dim = int(meta["input_dim"])
+        network = build_network(spec, registry, input_dim)
+        network.load_state_arrays(section(arrays, "weights"))
+        scaler = Scaler.from_arrays(str(meta.get("scaling", "none")), section(arrays, "preprocess"), input_dim)
+    except SpecError as exc:
+        raise ModelFileError(f"{what} holds a spec this installation rejects: {exc.issues[0]}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{what} is inconsistent: {type(exc).__name__}: {exc}") from None
+    return Model(network, spec, scaler, meta)
+
+
+def load_model(path: str | os.PathLike[str], registry: Registry | None = None) -> Model:
+    """Load a model file written by ``nn train -o`` or :meth:`Model.save`."""
+    if registry is None:
+        from nn_core.plugins import default_registry
+
+        registry = default_registry()
+    arrays, meta = read_archive(path, "model")
+    return restore_model(arrays, meta, registry, f"model file {path}")

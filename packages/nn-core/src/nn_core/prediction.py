@@ -1,0 +1,99 @@
+"""``nn predict``: read inputs, predict, write a CSV — in the training dataset's format when it has one.
+
+The dataset a model was trained on may own a file format (Kaggle's
+``test.csv`` in, ``ImageId,Label`` out); otherwise inputs are a numeric CSV
+with a header row and the output has a ``label`` column (the original class
+names when the data had them), plus one probability column per class with
+``--proba``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+
+from nn_core.errors import DataError
+from nn_core.experiment import instantiate
+from nn_core.modelfile import atomic_write
+from nn_core.registry import Registry
+
+
+def read_numeric_csv(path: str, width: int) -> np.ndarray:
+    """A numeric CSV with a header row, ``width`` columns; errors name file and line."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{path}: the file is empty")
+            if len(header) != width:
+                raise DataError(f"{path} line 1: expected {width} feature columns, the header has {len(header)}")
+            rows = []
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != width:
+                    raise DataError(f"{path} line {reader.line_num}: expected {width} columns, got {len(row)}")
+                try:
+                    rows.append([float(v) for v in row])
+                except ValueError:
+                    bad = next(v for v in row if not _is_number(v))
+                    raise DataError(f"{path} line {reader.line_num}: {bad!r} is not a number") from None
+    except FileNotFoundError:
+        raise DataError(f"input file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a UTF-8 text file") from None
+    if not rows:
+        raise DataError(f"{path}: no data rows after the header")
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_inputs(model: Any, path: str, registry: Registry) -> np.ndarray:
+    dataset = instantiate(model.spec.data.dataset, registry, model.spec.backend)
+    X = dataset.read_inputs(path)
+    if X is None:
+        X = read_numeric_csv(path, model.input_dim)
+    return np.asarray(X)
+
+
+def write_predictions(model: Any, path: str, X: np.ndarray, with_proba: bool, registry: Registry) -> int:
+    """Predict for X and write ``path``; returns the number of rows written."""
+    proba = model.predict_proba(X)
+    labels = model.predict(X)
+    dataset = instantiate(model.spec.data.dataset, registry, model.spec.backend)
+    if dataset.write_predictions(path, labels, proba if with_proba else None, model.classes):
+        return len(labels)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = model.classes or [str(i) for i in range(proba.shape[1])]
+    if model.task == "regression":
+        header = [f"output_{i}" for i in range(proba.shape[1])] if proba.shape[1] > 1 else ["value"]
+        writer.writerow(header)
+        writer.writerows(proba.tolist())
+    else:
+        if proba.shape[1] == 1:  # one sigmoid unit: probability of class 1
+            proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
+            names = model.classes or ["0", "1"]
+        header = ["label"] + ([f"proba_{n}" for n in names] if with_proba else [])
+        writer.writerow(header)
+        for label, row in zip(labels, proba):
+            writer.writerow([label, *(f"{p:.6g}" for p in row)] if with_proba else [label])
+    data = buffer.getvalue().encode("utf-8")
+    try:
+        atomic_write(path, lambda f: f.write(data))
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return len(labels)
+
+
