@@ -32,12 +32,18 @@ class NoisyLayer:
 
 
 class LogisticNetwork:
-    """loss = mean softplus(−y·(X·w) · mask) + ½‖w‖² with flat params [w, b]; ``wrong`` breaks b's gradient."""
+    """loss = mean softplus(−y·(X·w + b)·mask) + ½‖w‖², flat params [w, b].
+
+    ``wrong`` doubles b's gradient; ``noisy`` adds a random mask like dropout's.
+    """
 
     def __init__(self, features: int, *, wrong: bool = False, noisy: bool = False) -> None:
         self.flat_params = np.linspace(-0.5, 0.7, features + 1)
         self.flat_grads = np.zeros_like(self.flat_params)
-        self.parameters = {"layers.0.weight": self.flat_params[:features], "layers.0.bias": self.flat_params[features:]}
+        self.parameters = {
+            "layers.0.weight": self.flat_params[:features],
+            "layers.0.bias": self.flat_params[features:],
+        }
         self.wrong = wrong
         self.noise = NoisyLayer() if noisy else None
         self.layers = [self.noise] if noisy else []
@@ -140,6 +146,15 @@ def test_relative_error_conventions() -> None:
 
 
 def test_result_to_json() -> None:
-    result = GradcheckResult(parameters={"a": 1e-9}, max_relative_error=1e-9, passed=True, samples=8, eps=1e-6)
+    result = GradcheckResult(
+        parameters={"a": 1e-9}, max_relative_error=1e-9, passed=True, samples=8, eps=1e-6
+    )
     data = json.loads(result.to_json())
-    assert data == {"parameters": {"a": 1e-9}, "max_relative_error": 1e-9, "passed": True, "threshold": 1e-7, "samples": 8, "eps": 1e-6}
+    assert data == {
+        "parameters": {"a": 1e-9},
+        "max_relative_error": 1e-9,
+        "passed": True,
+        "threshold": 1e-7,
+        "samples": 8,
+        "eps": 1e-6,
+    }

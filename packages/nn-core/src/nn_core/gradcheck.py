@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.experiment import Experiment
 from nn_core.errors import NNError
+from nn_core.experiment import Experiment
 
 THRESHOLD = 1e-7
 """Largest relative error that passes (float64)."""
@@ -107,7 +107,8 @@ def _frozen_randomness(network: Any) -> Iterator[None]:
     """Freeze layers with random training behaviour; restore params and buffers after."""
     frozen = [layer for layer in getattr(network, "layers", ()) if callable(getattr(layer, "freeze", None))]
     params = np.array(network.flat_params, copy=True)
-    buffers = {name: np.array(array, copy=True) for name, array in dict(getattr(network, "buffers", {})).items()}
+    current = dict(getattr(network, "buffers", {}))
+    buffers = {name: np.array(array, copy=True) for name, array in current.items()}
     for layer in frozen:
         layer.freeze(True)
     try:

@@ -59,7 +59,8 @@ def read_archive(path: str | os.PathLike[str], kind: str) -> tuple[dict[str, np.
     """Read (arrays, metadata); refuse anything that is not an intact nn file of ``kind``."""
     label = f"{kind} file {path}"
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # Our own handle: numpy leaks its handle when a truncated zip fails to open.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile) or METADATA_KEY not in archive.files:
                 raise ModelFileError(f"{path} is not an nn {kind} file")
             blob = archive[METADATA_KEY]

@@ -147,5 +147,46 @@ class NumpyNetwork:
         self.backward(A, Y)
         return value, self.flat_grads.astype(np.float64, copy=True)
 
+    @property
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Layer state that is saved with a model but not trained (batch norm's
+        running statistics), named like parameters: ``layers.1.running_mean``.
+        The arrays are the layers' own: assigning into them restores a model."""
+        return {
+            f"layers.{i}.{name}": array
+            for i, layer in enumerate(self.layers)
+            for name, array in getattr(layer, "buffers", {}).items()
+        }
+
     def state(self) -> dict[str, Any]:
-        return {name: p.copy() for name, p in self.parameters.items()}
+        """Copies of every parameter and buffer, by name."""
+        return {name: p.copy() for name, p in {**self.parameters, **self.buffers}.items()}
+
+    # -- model files and checkpoints ------------------------------------------------
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, by name (what a model file stores)."""
+        return self.state()
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Assign stored arrays into the parameters and buffers, checking names and shapes."""
+        targets = {**self.parameters, **self.buffers}
+        if set(arrays) != set(targets):
+            missing, extra = sorted(set(targets) - set(arrays)), sorted(set(arrays) - set(targets))
+            raise ValueError(f"arrays do not match the network: missing {missing}, unexpected {extra}")
+        for name, array in arrays.items():
+            if array.shape != targets[name].shape:
+                raise ValueError(f"{name} has shape {array.shape}, the network needs {targets[name].shape}")
+            targets[name][...] = array
+
+    def rng_state(self) -> dict[str, Any]:
+        """State of each layer's own generator (dropout masks), by layer index."""
+        return {
+            str(i): layer.generator.bit_generator.state
+            for i, layer in enumerate(self.layers)
+            if getattr(layer, "generator", None) is not None
+        }
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        for index, generator_state in state.items():
+            self.layers[int(index)].generator.bit_generator.state = generator_state
