@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from nn_core.component import REF_KEYWORD
 from nn_core.errors import NNError
 
 EXIT_INTERNAL = 3
@@ -204,8 +205,57 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
+    from nn_core.registry import unknown_name_message
+
+    matches = [i for i in registry.all() if i.name == args.name and (args.kind is None or i.kind == args.kind)]
+    if not matches:
+        installed = sorted({i.name for i in registry.all() if args.kind is None or i.kind == args.kind})
+        raise NNError(unknown_name_message(args.kind or "component", args.name, installed))
+    for info in matches:
+        if args.json:
+            print(json.dumps({"kind": info.kind, "name": info.name, "backend": info.backend,
+                              "distribution": info.distribution, "version": info.version,
+                              "doc": (info.cls.__doc__ or "").strip(), "params_schema": info.cls.params_schema}))
+            continue
+        backend = f" (backend {info.backend})" if info.backend else ""
+        print(f"{info.kind} {info.name}{backend} — from {info.provider}\n")
+        print(_dedent(info.cls.__doc__ or "(no docstring)"))
+        print("\nparameters:")
+        props = info.cls.params_schema.get("properties", {})
+        required = set(info.cls.params_schema.get("required", []))
+        if not props:
+            print("  (none)")
+        for pname, pschema in props.items():
+            detail: Any = {k: v for k, v in pschema.items() if k not in ("description", "default")}
+            if REF_KEYWORD in pschema:
+                detail = f"{pschema[REF_KEYWORD]} (a name, or {{type: NAME, ...parameters}})"
+            else:
+                detail = json.dumps(detail)
+            if pname in required:
+                need = "required"
+            else:
+                need = f"default {json.dumps(pschema['default'])}" if "default" in pschema else "optional"
+            print(f"  {pname}: {detail} ({need})")
+            if "description" in pschema:
+                print(f"      {pschema['description']}")
+    return 0
+
+
+def _dedent(doc: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(doc)
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     registry = _registry()
+    if args.action == "show":
+        if not args.name:
+            raise NNError("usage: nn plugins show NAME [--kind KIND]")
+        return cmd_plugins_show(args, registry)
+    if args.action is not None:
+        raise NNError(f"unknown plugins action {args.action!r}; try `nn plugins` or `nn plugins show NAME`")
     infos = registry.all()
     if args.json:
         rows = [
@@ -277,7 +327,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("plugins", help="list installed components and who provides them")
+    p = sub.add_parser("plugins", help="list installed components; `nn plugins show NAME` documents one")
+    p.add_argument("action", nargs="?", choices=["show"], help="show: a component's docstring and parameters")
+    p.add_argument("name", nargs="?", help="component name, for show")
+    p.add_argument("--kind", help="disambiguate show when several kinds share a name")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plugins)
 
