@@ -16,7 +16,9 @@ two optional conventions:
   freezes every such layer in ``network.layers`` and unfreezes it after;
 * non-trained layer state (batch norm's running statistics) that a training
   forward updates is exposed as ``network.buffers`` (name → array) and
-  restored afterwards, as are the parameters.
+  restored afterwards, as are the parameters and, where the network has
+  ``rng_state()``/``set_rng_state()``, its layers' random generators (so a
+  check never changes the masks a later training run draws).
 
 Run it in float64: in float32 the rounding of the loss alone gives relative
 errors around 1e-3 and the check is meaningless.
@@ -109,6 +111,7 @@ def _frozen_randomness(network: Any) -> Iterator[None]:
     params = np.array(network.flat_params, copy=True)
     current = dict(getattr(network, "buffers", {}))
     buffers = {name: np.array(array, copy=True) for name, array in current.items()}
+    rng_state = network.rng_state() if callable(getattr(network, "rng_state", None)) else None
     for layer in frozen:
         layer.freeze(True)
     try:
@@ -120,6 +123,8 @@ def _frozen_randomness(network: Any) -> Iterator[None]:
         live = dict(getattr(network, "buffers", {}))
         for name, saved in buffers.items():
             live[name][...] = saved
+        if rng_state is not None:
+            network.set_rng_state(rng_state)
 
 
 def check_gradients(

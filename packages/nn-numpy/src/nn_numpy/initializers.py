@@ -7,6 +7,7 @@ spec's seed, ``normal`` with std 0.01 draws exactly the tutorials'
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -88,4 +89,78 @@ class GlorotUniform(NumpyInitializer):
         return rng.uniform(-limit, limit, size=shape).astype(dtype)
 
 
-INITIALIZERS = [Zeros, Normal, Uniform, GlorotUniform]
+class Constant(NumpyInitializer):
+    """Every entry set to ``value`` (e.g. a positive bias for relu units)."""
+
+    name = "constant"
+    params_schema = {
+        "type": "object",
+        "properties": {"value": {"type": "number", "default": 0.0}},
+    }
+
+    def __init__(self, *, value: float = 0.0) -> None:
+        self.value = value
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+        return np.full(shape, self.value, dtype=dtype)
+
+
+class GlorotNormal(NumpyInitializer):
+    """N(0, 2 / (fan_in + fan_out)), untruncated: Glorot & Bengio's variance, normal draws."""
+
+    name = "glorot_normal"
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+        fan_in, fan_out = fans(shape)
+        return (rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + fan_out))).astype(dtype)
+
+
+class HeNormal(NumpyInitializer):
+    """N(0, 2 / fan_in), untruncated: keeps relu activations' variance steady (He et al. 2015)."""
+
+    name = "he_normal"
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+        fan_in, _ = fans(shape)
+        return (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(dtype)
+
+
+class HeUniform(NumpyInitializer):
+    """U(±√(6 / fan_in)): He's variance 2 / fan_in with uniform draws."""
+
+    name = "he_uniform"
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+        fan_in, _ = fans(shape)
+        limit = math.sqrt(6.0 / fan_in)
+        return rng.uniform(-limit, limit, size=shape).astype(dtype)
+
+
+class LecunNormal(NumpyInitializer):
+    """N(0, 1 / fan_in): tutorial 003's ``randn(n_in, n_out) / sqrt(n_in)``.
+
+    A weight is drawn in the tutorial's ``(n_in, n_out)`` order and then
+    transposed into our ``(units_out, units_in)`` layout, so with the same
+    seed (and ``bias_init: {type: normal, std: 1}``, the tutorial's
+    ``randn`` biases) its initial weights reproduce exactly.
+    """
+
+    name = "lecun_normal"
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+        fan_in, _ = fans(shape)
+        draw = rng.standard_normal(shape[::-1]).T
+        return np.ascontiguousarray(draw / math.sqrt(fan_in), dtype=dtype)
+
+
+INITIALIZERS = [
+    Zeros,
+    Constant,
+    Normal,
+    Uniform,
+    GlorotUniform,
+    GlorotNormal,
+    HeNormal,
+    HeUniform,
+    LecunNormal,
+]

@@ -94,4 +94,20 @@ class MeanSquaredError(NumpyLoss):
         return (A - Y) * (2 / A.size)
 
 
-LOSSES = [BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError]
+class SumSquaredError(NumpyLoss):
+    """½ Σ (a − y)² over the whole batch, not averaged: Welch Labs' cost J (tutorial 001).
+
+    Summed, so its scale grows with the batch: meant for full-batch training
+    (BFGS on the tutorial's toy data), where it reproduces the reported cost.
+    """
+
+    name = "sum_squared_error"
+
+    def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
+        return float(0.5 * np.square(A - Y).sum())
+
+    def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
+        return A - Y
+
+
+LOSSES = [BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError, SumSquaredError]

@@ -1,4 +1,4 @@
-"""Optimizers: one vectorised update over the network's flat parameter buffer."""
+"""Stochastic gradient descent with optional (Nesterov) momentum."""
 
 from __future__ import annotations
 
@@ -55,6 +55,3 @@ class SGD(Optimizer):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if "velocity" in state and self.velocity is not None:
             self.velocity[...] = state["velocity"]
-
-
-OPTIMIZERS = [SGD]

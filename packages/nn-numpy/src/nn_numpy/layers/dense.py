@@ -3,7 +3,7 @@
 ``weight`` is stored ``(units_out, units_in)``, the tutorials' ``W[l]`` and
 PyTorch's ``nn.Linear`` layout, so a tutorial's initial draws reproduce
 exactly. Forward keeps Z and A for backward (never recomputed) in buffers
-reused while the batch size stays the same; ``logits`` is the Z of the
+reused from step to step (one set per batch size); ``logits`` is the Z of the
 latest forward in either mode, which a loss reads to stay exact.
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from nn_core.component import component_ref
 from nn_core.contracts import Activation, Initializer, Layer, Regularizer
+from nn_numpy.layers._buffers import Buffers
 
 
 class Dense(Layer):
@@ -54,10 +55,10 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.regularizer = regularizer
         self.fused_output = False
-        self._bufs: dict[str, np.ndarray] = {}
 
     def build(self, input_dim: int, dtype: Any) -> int:
         self.dtype = np.dtype(dtype)
+        self._buffers = Buffers(self.dtype)
         self.param_shapes = {"weight": (self.units, input_dim)}
         if self.use_bias:
             self.param_shapes["bias"] = (self.units,)
@@ -70,12 +71,6 @@ class Dense(Layer):
             b = self.weights["bias"]
             b[...] = self.bias_init(b.shape, rng, self.dtype)
 
-    def _buffer(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
-        buf = self._bufs.get(key)
-        if buf is None or buf.shape != shape:
-            buf = self._bufs[key] = np.empty(shape, dtype=self.dtype)
-        return buf
-
     def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         n = X.shape[0]
         W = self.weights["weight"]
@@ -86,11 +81,11 @@ class Dense(Layer):
                 Z += self.weights["bias"]
             self.logits = Z
             return self.activation.forward(Z, np.empty_like(Z))
-        Z = self._buffer("Z", (n, self.units))
+        Z = self._buffers.get("Z", (n, self.units))
         np.matmul(X, W.T, out=Z)
         if self.use_bias:
             Z += self.weights["bias"]
-        A = self.activation.forward(Z, self._buffer("A", (n, self.units)))
+        A = self.activation.forward(Z, self._buffers.get("A", (n, self.units)))
         self.X, self.Z, self.A = X, Z, A
         self.logits = Z
         return A
@@ -99,10 +94,10 @@ class Dense(Layer):
         if self.fused_output:
             dZ = dY  # the loss already returned dL/dZ
         else:
-            dZ = self.activation.backward(self.Z, self.A, dY, self._buffer("dZ", self.Z.shape))
+            dZ = self.activation.backward(self.Z, self.A, dY, self._buffers.get("dZ", self.Z.shape))
         np.matmul(dZ.T, self.X, out=self.grads["weight"])
         if self.use_bias:
             np.sum(dZ, axis=0, out=self.grads["bias"])
         if not need_dX:
             return None
-        return np.matmul(dZ, self.weights["weight"], out=self._buffer("dX", self.X.shape))
+        return np.matmul(dZ, self.weights["weight"], out=self._buffers.get("dX", self.X.shape))

@@ -1,0 +1,189 @@
+"""Per-parameter adaptive methods: Adagrad, RMSprop, Adam, AdamW (cs231n's list).
+
+Each keeps its state as arrays shaped like the flat parameter buffer,
+allocated once in ``setup``, and updates every parameter with a handful of
+in-place ufuncs per step. Scalars are Python floats so float32 stays float32.
+``eps`` is added outside the square root, as in the papers and PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nn_core.contracts import Optimizer
+
+_LR = {"type": "number", "exclusiveMinimum": 0, "description": "learning rate"}
+_EPS = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "default": 1e-8,
+    "description": "added to the root to avoid division by 0",
+}
+_DECAY = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
+
+
+class AdaptiveOptimizer(Optimizer):
+    """Shared plumbing: named state arrays, one scratch array and a step counter."""
+
+    backend: ClassVar[str] = "numpy"
+    state_names: ClassVar[tuple[str, ...]] = ()
+
+    lr: float
+    t: int = 0
+
+    def setup(self, params: np.ndarray) -> None:
+        self.state = {name: np.zeros_like(params) for name in self.state_names}
+        self._scratch = np.empty_like(params)
+        self.t = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"step": self.t, **{name: a.copy() for name, a in self.state.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.t = int(state.get("step", 0))
+        for name, array in self.state.items():
+            if name in state:
+                array[...] = state[name]
+
+
+class Adagrad(AdaptiveOptimizer):
+    """Adagrad (Duchi et al. 2011): G ← G + g²;  θ ← θ − lr · g / (√G + eps)."""
+
+    name: ClassVar[str] = "adagrad"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"lr": {**_LR, "default": 0.01}, "eps": _EPS},
+    }
+    state_names = ("sum_squares",)
+
+    def __init__(self, *, lr: float = 0.01, eps: float = 1e-8) -> None:
+        self.lr, self.eps = lr, eps
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        self.t += 1
+        G, s = self.state["sum_squares"], self._scratch
+        np.multiply(grads, grads, out=s)
+        G += s
+        np.sqrt(G, out=s)
+        s += self.eps
+        np.divide(grads, s, out=s)
+        s *= self.lr
+        params -= s
+
+
+class RMSprop(AdaptiveOptimizer):
+    """RMSprop (Hinton): E ← ρE + (1 − ρ)g²;  θ ← θ − lr · g / (√E + eps)."""
+
+    name: ClassVar[str] = "rmsprop"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "lr": {**_LR, "default": 0.001},
+            "rho": {**_DECAY, "default": 0.9, "description": "decay rate of the mean square"},
+            "eps": _EPS,
+        },
+    }
+    state_names = ("mean_square",)
+
+    def __init__(self, *, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
+        self.lr, self.rho, self.eps = lr, rho, eps
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        self.t += 1
+        E, s = self.state["mean_square"], self._scratch
+        E *= self.rho
+        np.multiply(grads, grads, out=s)
+        s *= 1 - self.rho
+        E += s
+        np.sqrt(E, out=s)
+        s += self.eps
+        np.divide(grads, s, out=s)
+        s *= self.lr
+        params -= s
+
+
+class Adam(AdaptiveOptimizer):
+    """Adam (Kingma & Ba 2015) with bias correction.
+
+    m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+    θ ← θ − lr · m̂ / (√v̂ + eps),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    """
+
+    name: ClassVar[str] = "adam"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "lr": {**_LR, "default": 0.001},
+            "beta1": {**_DECAY, "default": 0.9, "description": "decay rate of the first moment"},
+            "beta2": {**_DECAY, "default": 0.999, "description": "decay rate of the second moment"},
+            "eps": _EPS,
+        },
+    }
+    state_names = ("m", "v")
+
+    def __init__(
+        self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        self.t += 1
+        m, v, s = self.state["m"], self.state["v"], self._scratch
+        b1, b2 = self.beta1, self.beta2
+        m *= b1
+        np.multiply(grads, 1 - b1, out=s)
+        m += s
+        v *= b2
+        np.multiply(grads, grads, out=s)
+        s *= 1 - b2
+        v += s
+        # √v̂ + eps = √v / √(1 − β₂ᵗ) + eps; the 1 / (1 − β₁ᵗ) of m̂ folds into the step size.
+        np.sqrt(v, out=s)
+        s *= 1 / math.sqrt(1 - b2**self.t)
+        s += self.eps
+        np.divide(m, s, out=s)
+        s *= self.lr / (1 - b1**self.t)
+        params -= s
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019).
+
+    θ ← θ − lr · weight_decay · θ, then the Adam step. The decay applies to
+    every parameter, biases included (as PyTorch's AdamW), and is separate
+    from any ``l2`` regularizer, which goes through the gradient instead.
+    """
+
+    name: ClassVar[str] = "adamw"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            **Adam.params_schema["properties"],
+            "weight_decay": {
+                "type": "number",
+                "minimum": 0,
+                "default": 0.01,
+                "description": "decoupled decay rate",
+            },
+        },
+    }
+
+    def __init__(
+        self,
+        *,
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        self.weight_decay = weight_decay
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        if self.weight_decay:
+            params *= 1 - self.lr * self.weight_decay
+        super().step(params, grads)
