@@ -11,9 +11,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import nn_core.builtins
 from nn_core import hookimpl
 from nn_core.component import component_ref
 from nn_core.contracts import Activation, Backend, Data, Dataset, Layer, Loss, Optimizer
+from nn_core.plugins import PluginManager, build_registry, get_plugin_manager
+from nn_core.registry import Registry
 
 
 class Line(Dataset):
@@ -228,3 +231,29 @@ class FakePlugin:
     def nn_components() -> list[type]:
         return list(COMPONENTS)
 
+
+
+def fake_registry(*extra: tuple[object, str]) -> tuple[PluginManager, Registry]:
+    """A fresh plugin manager and registry: nn-core's builtins, the fakes, and ``extra``."""
+    pm = get_plugin_manager(
+        entry_point_group=None,
+        plugins=[(nn_core.builtins, "nn-core"), (FakePlugin, "nn-fake"), *extra],
+    )
+    return pm, build_registry(pm)
+
+
+SPEC = """\
+name: line-fit
+seed: 3
+backend: fake
+data:
+  dataset: {type: line, n: 20}
+model:
+  layers:
+    - {type: linear, units: 4, activation: tanh}
+    - {type: linear, units: 1}
+loss: half_squares
+optimizer: {type: descent, lr: 0.5}
+training: {epochs: 200, batch_size: full, log_every: 50}
+metrics: []
+"""

@@ -126,7 +126,7 @@ def test_max_entries_samples_each_parameter() -> None:
     network.loss_and_gradient = counting  # type: ignore[method-assign]
     result = check_gradients(experiment(network, features=6), max_entries=2)
     assert result.passed
-    assert len(calls) == 1 + 2 * (2 + 1)  # one analytic pass, two evaluations per checked entry
+    assert len(calls) == 1 + 4 * (2 + 1)  # one analytic pass, four evaluations per checked entry
 
 
 def test_parameter_slices_probe_the_layout() -> None:

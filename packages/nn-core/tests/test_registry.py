@@ -44,7 +44,7 @@ class InvalidPlugin:
 
 
 def make(*plugins: tuple[Any, str]):  # type: ignore[no-untyped-def]
-    from conftest import fake_registry
+    from fakes import fake_registry
 
     return fake_registry(*plugins)[1]
 

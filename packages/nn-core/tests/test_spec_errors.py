@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SPEC
+from fakes import SPEC
 
 from nn_core.spec import SpecError, load_spec
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fake_registry
+from fakes import fake_registry
 
 from nn_core import build, hookimpl, load_spec, train
 from nn_core.errors import TrainingError

@@ -205,6 +205,28 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    from nn_core.experiment import build
+    from nn_core.gradcheck import check_gradients
+    from nn_core.spec import load_spec
+
+    registry = _registry()
+    # float32 rounding alone gives relative errors near 1e-3: always check in float64.
+    spec = load_spec(args.spec, [*args.overrides, "dtype=float64"], registry)
+    result = check_gradients(build(spec, registry), samples=args.samples, max_entries=args.max_entries)
+    if args.json:
+        print(result.to_json())
+    else:
+        width = max(len(name) for name in result.parameters)
+        for name, error in result.parameters.items():
+            mark = "ok" if error < result.threshold else "FAIL"
+            print(f"{name.ljust(width)}  {error:.3e}  {mark}")
+        verdict = "passed" if result.passed else "FAILED"
+        print(f"gradient check {verdict}: max relative error {result.max_relative_error:.3e} "
+              f"(threshold {result.threshold:.0e}, {result.samples} samples, float64)")
+    return 0 if result.passed else 1
+
+
 def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
     from nn_core.registry import unknown_name_message
 
@@ -311,6 +333,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from one of its checkpoints")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("gradcheck", help="compare backprop with numerical gradients for a spec's model")
+    _add_spec_args(p)
+    p.add_argument("--samples", type=int, default=8, help="training samples to check on (default 8)")
+    p.add_argument("--max-entries", type=int, default=None, help="check at most N entries per parameter")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_gradcheck)
 
     p = sub.add_parser("evaluate", help="metrics of a saved model on its spec's data splits (or another spec's)")
     p.add_argument("model", help="model file written by nn train -o")

@@ -113,6 +113,11 @@ class Layer(Component):
     into its flat buffers and ``initialize(rng)``; training calls ``forward``
     then ``backward`` once per step. ``backward`` writes (not adds) the
     parameter gradients into the bound grad views and returns dL/dX.
+
+    Optional, by convention: ``buffers`` (a dict of non-trained state such as
+    batch norm's running statistics, saved in model files), ``generator`` (the
+    layer's own ``numpy.random.Generator``, saved in checkpoints) and
+    ``freeze(frozen)`` (hold random masks fixed, for gradient checks).
     """
 
     kind: ClassVar[str] = "layer"
@@ -207,6 +212,8 @@ class Schedule(Component):
 
 class Network(Protocol):
     """What a backend builds from layers and a loss; the loop drives it."""
+
+    layers: list[Layer]
 
     parameters: dict[str, Any]
     """Named parameter views, ``layers.0.weight`` style."""

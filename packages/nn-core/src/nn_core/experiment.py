@@ -4,7 +4,9 @@ Every component is looked up by (kind, name, backend) and constructed with
 its parameters; nested references (a layer's activation) are constructed
 first. Random streams all derive from the spec's seed: initial weights from
 ``RandomState(seed)`` (so the tutorials' ``np.random.seed(s); randn(...)``
-draws reproduce), splits and shuffling from ``default_rng([seed, k])``.
+draws reproduce; a layer needing randomness of its own, like dropout, seeds
+its generator with a draw from it), splits and shuffling from
+``default_rng([seed, k])``.
 """
 
 from __future__ import annotations

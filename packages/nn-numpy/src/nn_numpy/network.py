@@ -181,12 +181,9 @@ class NumpyNetwork:
 
     def rng_state(self) -> dict[str, Any]:
         """State of each layer's own generator (dropout masks), by layer index."""
-        return {
-            str(i): layer.generator.bit_generator.state
-            for i, layer in enumerate(self.layers)
-            if getattr(layer, "generator", None) is not None
-        }
+        generators = {str(i): getattr(layer, "generator", None) for i, layer in enumerate(self.layers)}
+        return {i: g.bit_generator.state for i, g in generators.items() if g is not None}
 
     def set_rng_state(self, state: dict[str, Any]) -> None:
         for index, generator_state in state.items():
-            self.layers[int(index)].generator.bit_generator.state = generator_state
+            getattr(self.layers[int(index)], "generator").bit_generator.state = generator_state  # noqa: B009

@@ -21,6 +21,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KIND_KEYWORD = "x-nn-kind"
 """Annotation on the name enums, so errors know which kind was unknown."""
 
+NEEDS_KEYWORD = "x-nn-required-params"
+"""Annotation listing, per component name, the parameters a bare name would lack."""
+
 DEFAULT_BACKEND = "numpy"
 
 
@@ -168,11 +171,17 @@ def kind_definition(kind: str, params: dict[str, dict[str, Any]]) -> dict[str, A
             }
             for name in names
         ]
+    # A bare name stands for the component with default parameters, so it is
+    # allowed only for components whose parameters all have defaults.
+    needs = {name: sorted(params[name].get("required", [])) for name in names if params[name].get("required")}
+    as_name: dict[str, Any] = name_enum
+    if needs:
+        as_name = {"allOf": [name_enum, {"not": {"enum": sorted(needs)}, NEEDS_KEYWORD: needs}]}
     return {
         "description": f"a {kind}: a name, or {{type: NAME, ...parameters}}",
         KIND_KEYWORD: kind,
         "if": {"type": "string"},
-        "then": name_enum,
+        "then": as_name,
         "else": as_object,
     }
 

@@ -12,7 +12,7 @@ from nn_core.errors import NNError
 from nn_core.registry import Registry, unknown_name_message
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document
-from nn_core.spec.schema import DEFAULT_BACKEND, KIND_KEYWORD, ComposedSchema, compose_schema
+from nn_core.spec.schema import DEFAULT_BACKEND, KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
 
 _TYPE_NAMES = {"integer": "an integer", "number": "a number", "string": "a string",
                "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "null"}
@@ -54,6 +54,11 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         expected = expected if isinstance(expected, list) else [expected]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
         return path, f"expected {wanted}, got {_describe(error.instance)}"
+    if validator == "not" and NEEDS_KEYWORD in schema:
+        name = str(error.instance)
+        needed = schema[NEEDS_KEYWORD].get(name, [])
+        example = ", ".join(f"{p}: ..." for p in needed)
+        return path, f"{name!r} needs parameters {', '.join(needed)}: write {{type: {name}, {example}}}"
     if validator == "const" and schema.get("const") == "full":
         return path, f"expected a positive integer or 'full', got {_describe(error.instance)}"
     return path, error.message
