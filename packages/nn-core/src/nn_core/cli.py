@@ -227,6 +227,49 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    from nn_core.plotting import pyplot
+
+    pyplot()  # fail early, with the install hint, when matplotlib is missing
+    registry = _registry()
+    _check_writable(args.output)
+    if args.what == "activation":
+        from nn_core.plotting.activation import plot_activation
+
+        plot_activation(registry.create("activation", args.target, args.backend), args.output)
+    else:
+        from nn_core.model import load_model
+
+        model = load_model(args.target, registry)
+        if args.what == "history":
+            from nn_core.plotting.history import plot_history
+
+            plot_history(model.metadata.get("history") or [], args.output, title=model.spec.name)
+        else:
+            from nn_core.experiment import load_data
+            from nn_core.plotting.boundary import plot_boundary
+
+            data = load_data(model.spec, registry)
+            plot_boundary(model, data.X, data.y, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    from nn_core.plotting import pyplot
+    from nn_core.plotting.animate import animate
+
+    pyplot()
+    spec = _load(args)
+    _check_writable(args.output)
+    every = args.every or max(1, spec.training.epochs // 60)
+    if every < 1:
+        raise NNError("--every must be at least 1")
+    frames = animate(spec, _registry(), args.output, every, args.fps)
+    print(f"wrote {args.output} ({frames} frames)")
+    return 0
+
+
 def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
     from nn_core.registry import unknown_name_message
 
@@ -355,6 +398,20 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("plot", help="draw a model's decision boundary or history, or an activation (needs matplotlib)")
+    p.add_argument("what", choices=["boundary", "history", "activation"])
+    p.add_argument("target", help="model file (boundary, history) or activation name (activation)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
+    p.add_argument("--backend", default="numpy", help="backend of the activation (default numpy)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
+    _add_spec_args(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help=".gif or .mp4 to write")
+    p.add_argument("--every", type=int, default=None, metavar="K", help="a frame every K epochs (default: epochs/60)")
+    p.add_argument("--fps", type=int, default=8)
+    p.set_defaults(func=cmd_animate)
 
     p = sub.add_parser("plugins", help="list installed components; `nn plugins show NAME` documents one")
     p.add_argument("action", nargs="?", choices=["show"], help="show: a component's docstring and parameters")

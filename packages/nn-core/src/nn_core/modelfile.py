@@ -30,6 +30,7 @@ def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a plain open() would honour the umask
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -41,6 +42,12 @@ def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_archive(path: str | os.PathLike[str], kind: str, arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:

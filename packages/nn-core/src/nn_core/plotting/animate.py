@@ -1,0 +1,99 @@
+"""The decision boundary evolving during training (tutorial 004's animation).
+
+A callback on ``nn_epoch_end`` records the predicted regions every K epochs;
+the frames are then written as a GIF (Pillow, which matplotlib brings) or an
+MP4 (needs ffmpeg on PATH).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import numpy as np
+
+from nn_core.errors import NNError
+from nn_core.hookspecs import hookimpl
+from nn_core.plotting.boundary import draw, grid_for, regions
+
+
+class FrameRecorder:
+    """Keeps the predicted class regions every ``every`` epochs."""
+
+    def __init__(self, every: int, xx: np.ndarray, yy: np.ndarray) -> None:
+        self.every, self.xx, self.yy = every, xx, yy
+        self.frames: list[tuple[int, np.ndarray, float]] = []
+
+    def record(self, run: Any, epoch: int) -> None:
+        from nn_core.builtins import predicted_labels
+
+        experiment = run.experiment
+        network, scaler = experiment.network, experiment.scaler
+        zz = regions(lambda P: predicted_labels(network.predict_proba(scaler.transform(P))), self.xx, self.yy)
+        loss = network.loss(experiment.splits["train"].X, experiment.splits["train"].Y)
+        self.frames.append((epoch, zz, loss))
+
+    @hookimpl
+    def nn_train_start(self, run: Any) -> None:
+        self.record(run, run.epoch)
+
+    @hookimpl
+    def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> None:
+        if epoch % self.every == 0:
+            self.record(run, epoch)
+
+
+def animate(spec: Any, registry: Any, path: str, every: int, fps: int = 8) -> int:
+    """Train ``spec``, drawing a frame every ``every`` epochs; returns the frame count."""
+    from nn_core.experiment import build, load_data
+    from nn_core.plotting import pyplot
+    from nn_core.plugins import default_plugins
+    from nn_core.training import train
+
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in (".gif", ".mp4"):
+        raise NNError(f"nn animate writes .gif or .mp4, not {suffix or 'no suffix'!r}")
+    if suffix == ".mp4" and shutil.which("ffmpeg") is None:
+        raise NNError("writing .mp4 needs ffmpeg on PATH (e.g. apt-get install ffmpeg); .gif needs nothing more")
+    plt = pyplot()
+    from matplotlib import animation
+
+    data = load_data(spec, registry)
+    if data.X.shape[1] != 2:
+        raise NNError(f"nn animate draws 2-D data; this spec's data has {data.X.shape[1]} features")
+    experiment = build(spec, registry, data=data)
+    if experiment.task != "classification":
+        raise NNError("nn animate needs a classifier; this spec does regression")
+    xx, yy = grid_for(data.X, steps=160)
+    recorder = FrameRecorder(every, xx, yy)
+    pm = default_plugins()[0]
+    pm.register(recorder)
+    try:
+        train(experiment, pm=pm)
+    finally:
+        pm.unregister(recorder)
+    classes = max(int(experiment.network.predict_proba(experiment.splits["train"].X[:1]).shape[1]), 2)
+    y = data.y
+    fig, ax = plt.subplots(figsize=(6, 6))
+
+    def frame(i: int) -> list[Any]:
+        epoch, zz, loss = recorder.frames[i]
+        ax.clear()
+        draw(ax, xx, yy, zz, data.X, y, classes)
+        ax.set_title(f"{spec.name}: epoch {epoch}, loss {loss:.4f}")
+        return []
+
+    movie = animation.FuncAnimation(fig, frame, frames=len(recorder.frames), blit=False)
+    writer = animation.PillowWriter(fps=fps) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.partial{suffix}")
+    try:
+        movie.save(tmp, writer=writer)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise NNError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        plt.close(fig)
+    return len(recorder.frames)
