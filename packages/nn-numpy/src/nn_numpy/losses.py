@@ -39,14 +39,41 @@ class NumpyLoss(Loss):
         return _as_column_targets(y, outputs, dtype, self.name)
 
 
-class BinaryCrossEntropy(NumpyLoss):
+class ReducedLoss(NumpyLoss):
+    """A per-sample loss averaged over the batch (``mean``) or summed (``sum``).
+
+    ``sum`` is what tutorials 003 and 004 differentiate (their softmax gradient
+    is ``probs − y`` with no 1/m), so their learning rates and L2 strengths
+    carry over unchanged.
+    """
+
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "reduction": {
+                "enum": ["mean", "sum"],
+                "default": "mean",
+                "description": "average the per-sample losses over the batch, or sum them",
+            }
+        },
+    }
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        self.reduction = reduction
+
+    def _count(self, Y: np.ndarray) -> int:
+        """The divisor: the batch size for ``mean``, 1 for ``sum``."""
+        return Y.shape[0] if self.reduction == "mean" else 1
+
+
+class BinaryCrossEntropy(ReducedLoss):
     """Mean of −[y log a + (1 − y) log(1 − a)]; exact from logits when fused with sigmoid."""
 
     name = "binary_cross_entropy"
     fused_activation = "sigmoid"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
-        m = Y.shape[0]
+        m = self._count(Y)
         if fused:
             # log(1 + e^z) − y z  ==  −[y log σ(z) + (1 − y) log(1 − σ(z))], without overflow
             return float((np.logaddexp(0, Z) - Y * Z).sum() / m)
@@ -54,21 +81,21 @@ class BinaryCrossEntropy(NumpyLoss):
         return float(-(Y * np.log(A + eps) + (1 - Y) * np.log(1 - A + eps)).sum() / m)
 
     def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
-        m = Y.shape[0]
+        m = self._count(Y)
         if fused:
             return (A - Y) * (1 / m)
         eps = np.finfo(A.dtype).eps
         return (A - Y) / (np.maximum(A * (1 - A), eps) * m)
 
 
-class CategoricalCrossEntropy(NumpyLoss):
+class CategoricalCrossEntropy(ReducedLoss):
     """Mean over samples of −Σ y log a; labels as integers or one-hot."""
 
     name = "categorical_cross_entropy"
     fused_activation = "softmax"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
-        m = Y.shape[0]
+        m = self._count(Y)
         if fused:
             shifted = Z - Z.max(axis=1, keepdims=True)
             log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -76,7 +103,7 @@ class CategoricalCrossEntropy(NumpyLoss):
         return float(-(Y * np.log(np.maximum(A, np.finfo(A.dtype).tiny))).sum() / m)
 
     def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
-        m = Y.shape[0]
+        m = self._count(Y)
         if fused:
             return (A - Y) * (1 / m)
         return -Y / (np.maximum(A, np.finfo(A.dtype).tiny) * m)
