@@ -99,8 +99,18 @@ def test_sigint_writes_checkpoint_and_resume_finishes_identically(spec_path: Pat
     ckpt_dir = tmp_path / "ckpt"
     sets = ["--set", f"training.checkpoint.dir={ckpt_dir}", "--set", "training.checkpoint.every=100000"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nn_core.cli", "train", str(spec_path), *sets, "--set", "training.epochs=100000",
-         "-o", str(tmp_path / "m.nn")],
+        [
+            sys.executable,
+            "-m",
+            "nn_core.cli",
+            "train",
+            str(spec_path),
+            *sets,
+            "--set",
+            "training.epochs=100000",
+            "-o",
+            str(tmp_path / "m.nn"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -122,7 +132,9 @@ def test_sigint_writes_checkpoint_and_resume_finishes_identically(spec_path: Pat
     # Resume to a few epochs past the interruption; only training.epochs may differ.
     _, meta = load_checkpoint(checkpoint)
     epochs = ["--set", f"training.epochs={meta['next_epoch'] + 3}"]
-    resumed = nn("train", str(spec_path), *sets, *epochs, "-o", str(tmp_path / "m.nn"), "--resume", str(checkpoint), "-q")
+    resumed = nn(
+        "train", str(spec_path), *sets, *epochs, "-o", str(tmp_path / "m.nn"), "--resume", str(checkpoint), "-q"
+    )
     assert resumed.returncode == 0, resumed.stderr
     uninterrupted = nn("train", str(spec_path), *sets, *epochs, "-o", str(tmp_path / "u.nn"), "-q")
     assert uninterrupted.returncode == 0

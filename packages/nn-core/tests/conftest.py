@@ -26,8 +26,6 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> Registry:
     return reg
 
 
-
-
 @pytest.fixture
 def spec_file(tmp_path: Path) -> Path:
     path = tmp_path / "spec.yaml"

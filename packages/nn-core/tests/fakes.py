@@ -151,7 +151,7 @@ class FakeNetwork:
         self.flat_params = np.zeros(sum(sizes), self.dtype)
         self.flat_grads = np.zeros(sum(sizes), self.dtype)
         self.parameters, grads, offset = {}, {}, 0
-        for (name, shape), size in zip(shapes, sizes):
+        for (name, shape), size in zip(shapes, sizes, strict=True):
             self.parameters[name] = self.flat_params[offset : offset + size].reshape(shape)
             grads[name] = self.flat_grads[offset : offset + size].reshape(shape)
             offset += size
@@ -230,7 +230,6 @@ class FakePlugin:
     @hookimpl
     def nn_components() -> list[type]:
         return list(COMPONENTS)
-
 
 
 def fake_registry(*extra: tuple[object, str]) -> tuple[PluginManager, Registry]:

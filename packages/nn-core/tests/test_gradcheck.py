@@ -146,9 +146,7 @@ def test_relative_error_conventions() -> None:
 
 
 def test_result_to_json() -> None:
-    result = GradcheckResult(
-        parameters={"a": 1e-9}, max_relative_error=1e-9, passed=True, samples=8, eps=1e-6
-    )
+    result = GradcheckResult(parameters={"a": 1e-9}, max_relative_error=1e-9, passed=True, samples=8, eps=1e-6)
     data = json.loads(result.to_json())
     assert data == {
         "parameters": {"a": 1e-9},

@@ -48,9 +48,8 @@ def test_provenance_records_each_component(trained) -> None:  # type: ignore[no-
 
 def test_missing_component_names_the_distribution(trained) -> None:  # type: ignore[no-untyped-def]
     _, path = trained
-    from nn_core.plugins import build_registry, get_plugin_manager
-
     import nn_core.builtins
+    from nn_core.plugins import build_registry, get_plugin_manager
 
     bare = build_registry(get_plugin_manager(entry_point_group=None, plugins=[(nn_core.builtins, "nn-core")]))
     with pytest.raises(ModelFileError) as err:

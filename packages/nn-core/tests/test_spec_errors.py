@@ -79,7 +79,10 @@ def test_yaml_syntax_error_has_line(tmp_path: Path, registry) -> None:  # type: 
     [
         ("a: &x 1\nb: *x\n", "aliases"),
         ("name: x\nname: y\n", "duplicate key"),
-        ("name: !!python/object/apply:os.system ['echo hi']\n", "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+        (
+            "name: !!python/object/apply:os.system ['echo hi']\n",
+            "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+        ),
     ],
 )
 def test_unsafe_or_ambiguous_yaml_refused(tmp_path: Path, registry, text: str, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -113,4 +116,5 @@ def test_json_spec_errors_have_lines(tmp_path: Path, registry) -> None:  # type:
 
 def test_invalid_json_has_line(tmp_path: Path, registry) -> None:  # type: ignore[no-untyped-def]
     issues, message = issues_of('{\n  "name": "x",\n}', tmp_path, registry, name="spec.json")
-    assert "invalid JSON" in message and issues[0].line == 3
+    # Python 3.13 reports the trailing comma itself (line 2), earlier ones the brace after it (line 3).
+    assert "invalid JSON" in message and issues[0].line in (2, 3)

@@ -58,9 +58,7 @@ def test_minibatches_are_seeded(spec_file: Path, registry) -> None:  # type: ign
 
 
 def test_dev_split_and_metrics(spec_file: Path, registry) -> None:  # type: ignore[no-untyped-def]
-    run = run_spec(
-        spec_file, registry, "data.dataset.classify=true", "metrics=[accuracy]", "data.split.dev=0.25"
-    )
+    run = run_spec(spec_file, registry, "data.dataset.classify=true", "metrics=[accuracy]", "data.split.dev=0.25")
     final = run.final_metrics
     assert set(final) == {"train", "dev"}
     assert set(final["dev"]) == {"loss", "accuracy"}

@@ -25,9 +25,7 @@ ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "softmax", "leaky_relu", "
         ("sum_squared_error", "sigmoid", 1),
     ],
 )
-def test_float32_end_to_end(
-    registry: Registry, optimizer: object, loss: str, output: str, units: int
-) -> None:
+def test_float32_end_to_end(registry: Registry, optimizer: object, loss: str, output: str, units: int) -> None:
     X, y = toy_classification(n=30)
     if units == 1:
         y = y % 2

@@ -107,9 +107,7 @@ def test_loss_in_network(registry: Registry, case: str) -> None:
 def test_cross_entropy_unfused(registry: Registry, loss: str, output: str, outputs: int) -> None:
     """The general path (dL/dA through the activation's Jacobian) is exact too."""
     X, y = toy_classification()
-    experiment = make_experiment(
-        registry, [*hidden("tanh"), dense(outputs, output)], loss, X=X, y=y % max(outputs, 2)
-    )
+    experiment = make_experiment(registry, [*hidden("tanh"), dense(outputs, output)], loss, X=X, y=y % max(outputs, 2))
     network = experiment.network
     network.fused = False
     network.layers[-1].fused_output = False
@@ -120,9 +118,7 @@ def test_cross_entropy_unfused(registry: Registry, loss: str, output: str, outpu
 def test_regularizer_in_network(registry: Registry, regularizer: dict[str, Any]) -> None:
     X, y = toy_classification()
     layers = [*hidden("relu"), dense(3, "softmax")]
-    experiment = make_experiment(
-        registry, layers, "categorical_cross_entropy", X=X, y=y, model_regularizer=regularizer
-    )
+    experiment = make_experiment(registry, layers, "categorical_cross_entropy", X=X, y=y, model_regularizer=regularizer)
     assert_passes(experiment)
 
 
@@ -150,9 +146,7 @@ def test_layer_regularizer_overrides_model(registry: Registry) -> None:
 @pytest.mark.parametrize(
     "layers",
     [
-        pytest.param(
-            [dense(4, "tanh", use_bias=False), dense(3, "softmax", use_bias=False)], id="dense-no-bias"
-        ),
+        pytest.param([dense(4, "tanh", use_bias=False), dense(3, "softmax", use_bias=False)], id="dense-no-bias"),
         pytest.param([{"type": "batch_norm"}, dense(3, "softmax")], id="batch_norm-first"),
         pytest.param([{"type": "dropout", "rate": 0.5}, dense(3, "softmax")], id="dropout-first"),
         pytest.param(
@@ -164,9 +158,7 @@ def test_layer_regularizer_overrides_model(registry: Registry) -> None:
             ],
             id="dropout-then-batch_norm",
         ),
-        pytest.param(
-            [dense(4, "identity"), {"type": "batch_norm"}, dense(3, "softmax")], id="bias-before-batch_norm"
-        ),
+        pytest.param([dense(4, "identity"), {"type": "batch_norm"}, dense(3, "softmax")], id="bias-before-batch_norm"),
     ],
 )
 def test_layers(registry: Registry, layers: list[dict[str, Any]]) -> None:

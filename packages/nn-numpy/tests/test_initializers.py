@@ -18,9 +18,7 @@ def draw(
     dtype: str = "float64",
     **params: object,
 ) -> np.ndarray:
-    return registry.create("initializer", name, "numpy", **params)(
-        shape, np.random.RandomState(seed), np.dtype(dtype)
-    )
+    return registry.create("initializer", name, "numpy", **params)(shape, np.random.RandomState(seed), np.dtype(dtype))
 
 
 @pytest.mark.parametrize(

@@ -101,9 +101,7 @@ def test_adamw(registry: Registry) -> None:
     # Adam's moments never see θ, so its steps are those of test_adam: −0.1·sign(g₁), then Δ.
     # θ₁ = 0.99·[1, −2] − [0.1, −0.1] = [0.89, −1.88]
     # θ₂ = 0.99·[0.89, −1.88] − Δ = [0.8811 − 0.09321796, −1.8612 + 0.02663370] = [0.78788204, −1.83456630]
-    first, second, _ = two_steps(
-        registry, "adamw", lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.1
-    )
+    first, second, _ = two_steps(registry, "adamw", lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.1)
     np.testing.assert_allclose(first, [0.89, -1.88], rtol=1e-7)
     np.testing.assert_allclose(second, [0.78788204, -1.83456630], rtol=1e-7)
 

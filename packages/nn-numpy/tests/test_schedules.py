@@ -23,9 +23,7 @@ def test_constant(registry: Registry) -> None:
 
 def test_step(registry: Registry) -> None:
     # 0.5 · 0.1^⌊epoch / 2⌋
-    assert lrs(registry, "step", range(5), step_size=2, gamma=0.1) == pytest.approx(
-        [0.5, 0.5, 0.05, 0.05, 0.005]
-    )
+    assert lrs(registry, "step", range(5), step_size=2, gamma=0.1) == pytest.approx([0.5, 0.5, 0.05, 0.05, 0.005])
 
 
 def test_exponential(registry: Registry) -> None:

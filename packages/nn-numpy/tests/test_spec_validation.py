@@ -96,9 +96,7 @@ def test_unknown_name_suggests_the_closest(registry: Registry) -> None:
 
 def test_defaults_are_filled(registry: Registry) -> None:
     spec = load_spec(
-        spec_dict(
-            [{"type": "dropout"}, {"type": "batch_norm"}, DENSE], "mse", "adamw", schedule="inverse_time"
-        ),
+        spec_dict([{"type": "dropout"}, {"type": "batch_norm"}, DENSE], "mse", "adamw", schedule="inverse_time"),
         registry=registry,
     )
     assert dict(spec.model.layers[0].params) == {"rate": 0.5}

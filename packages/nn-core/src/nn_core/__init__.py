@@ -7,9 +7,9 @@ The public surface::
 
 from __future__ import annotations
 
-from nn_core.experiment import Experiment, build
 from nn_core.component import Component, component_ref
 from nn_core.errors import NNError
+from nn_core.experiment import Experiment, build
 from nn_core.hookspecs import hookimpl
 from nn_core.spec import Spec, SpecError, load_spec
 from nn_core.training import Run, train

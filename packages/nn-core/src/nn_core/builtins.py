@@ -60,14 +60,16 @@ class Inline(Dataset):
         if len(widths) != 1:
             raise DataError(f"inline dataset: feature rows have different lengths {sorted(widths)}")
         if len(self.features) != len(self.targets):
-            raise DataError(
-                f"inline dataset: {len(self.features)} feature rows but {len(self.targets)} targets"
-            )
+            raise DataError(f"inline dataset: {len(self.features)} feature rows but {len(self.targets)} targets")
         X = np.asarray(self.features, dtype=np.float64)
         y = np.asarray(self.targets)
-        if y.ndim == 1 and np.all(np.mod(y, 1) == 0) and self.classes is not None:
-            y = y.astype(np.int64)
-        elif y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        if (
+            y.ndim == 1
+            and np.all(np.mod(y, 1) == 0)
+            and self.classes is not None
+            or y.ndim == 1
+            and np.issubdtype(y.dtype, np.integer)
+        ):
             y = y.astype(np.int64)
         else:
             y = y.astype(np.float64)

@@ -81,7 +81,9 @@ class EarlyStopping:
         if self.split not in experiment.splits:
             raise NNError(
                 f"training.early_stopping.monitor is {spec.monitor!r} but there is no {self.split} split "
-                f"(set data.split.{self.split})" if self.split != "train" else f"no train split for {spec.monitor!r}"
+                f"(set data.split.{self.split})"
+                if self.split != "train"
+                else f"no train split for {spec.monitor!r}"
             )
         if self.metric != "loss" and self.metric not in experiment.metrics:
             raise NNError(

@@ -10,6 +10,7 @@ was never interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -103,7 +104,5 @@ class Checkpointer:
     def _prune(self) -> None:
         ours = sorted(p for p in self.directory.iterdir() if NAME.match(p.name))
         for old in ours[: max(0, len(ours) - self.keep)]:
-            try:
+            with contextlib.suppress(OSError):
                 old.unlink()
-            except OSError:
-                pass

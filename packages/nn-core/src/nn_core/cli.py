@@ -119,7 +119,7 @@ def _table(metrics: dict[str, dict[str, float]]) -> str:
         [split, *(f"{scores[k]:.6f}" if k in scores else "" for k in names)] for split, scores in metrics.items()
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -180,14 +180,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results))
         return 0
-    print(_table({split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "samples")} for split, r in results.items()}))
+    print(
+        _table(
+            {
+                split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "samples")}
+                for split, r in results.items()
+            }
+        )
+    )
     for split, r in results.items():
         if "confusion_matrix" in r:
             names = model.classes or [str(i) for i in range(len(r["confusion_matrix"]))]
             print(f"\n{split}: confusion matrix ({r['samples']} samples; rows true, columns predicted)")
             width = max(len(n) for n in names + [str(v) for row in r["confusion_matrix"] for v in row])
             print(" " * width + "  " + "  ".join(n.rjust(width) for n in names))
-            for name, row in zip(names, r["confusion_matrix"]):
+            for name, row in zip(names, r["confusion_matrix"], strict=True):
                 print(name.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row))
     return 0
 
@@ -222,8 +229,10 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
             mark = "ok" if error < result.threshold else "FAIL"
             print(f"{name.ljust(width)}  {error:.3e}  {mark}")
         verdict = "passed" if result.passed else "FAILED"
-        print(f"gradient check {verdict}: max relative error {result.max_relative_error:.3e} "
-              f"(threshold {result.threshold:.0e}, {result.samples} samples, float64)")
+        print(
+            f"gradient check {verdict}: max relative error {result.max_relative_error:.3e} "
+            f"(threshold {result.threshold:.0e}, {result.samples} samples, float64)"
+        )
     return 0 if result.passed else 1
 
 
@@ -279,9 +288,19 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
         raise NNError(unknown_name_message(args.kind or "component", args.name, installed))
     for info in matches:
         if args.json:
-            print(json.dumps({"kind": info.kind, "name": info.name, "backend": info.backend,
-                              "distribution": info.distribution, "version": info.version,
-                              "doc": (info.cls.__doc__ or "").strip(), "params_schema": info.cls.params_schema}))
+            print(
+                json.dumps(
+                    {
+                        "kind": info.kind,
+                        "name": info.name,
+                        "backend": info.backend,
+                        "distribution": info.distribution,
+                        "version": info.version,
+                        "doc": (info.cls.__doc__ or "").strip(),
+                        "params_schema": info.cls.params_schema,
+                    }
+                )
+            )
             continue
         backend = f" (backend {info.backend})" if info.backend else ""
         print(f"{info.kind} {info.name}{backend} — from {info.provider}\n")
@@ -340,9 +359,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     if not infos:
         print("no components installed (install nn-numpy and nn-datasets: see README)")
         return 0
-    rows = [[i.kind, i.name, i.backend or "-", i.provider, i.summary] for i in infos]
-    widths = [max(len(r[c]) for r in rows) for c in range(4)]
-    for r in rows:
+    table = [[i.kind, i.name, i.backend or "-", i.provider, i.summary] for i in infos]
+    widths = [max(len(r[c]) for r in table) for c in range(4)]
+    for r in table:
         print("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
     if not registry.names("backend"):
         print("\nno backend is installed: `pip install nn-numpy` provides the numpy backend")
@@ -387,8 +406,14 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="metrics of a saved model on its spec's data splits (or another spec's)")
     p.add_argument("model", help="model file written by nn train -o")
     p.add_argument("--data", metavar="SPEC", help="evaluate on this spec's data instead of the model's own")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a value of the data spec (e.g. data.dataset.path=...)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value of the data spec (e.g. data.dataset.path=...)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_evaluate)
 

@@ -9,8 +9,8 @@ arrays ``(samples, features)`` and integer labels ``(samples,)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import numpy as np

@@ -60,7 +60,7 @@ def build_network(spec: Spec, registry: Registry, input_dim: int) -> Network:
     layers = [instantiate(layer, registry, spec.backend) for layer in spec.model.layers]
     loss = instantiate(spec.loss, registry, spec.backend)
     regularizer = instantiate(spec.model.regularizer, registry, spec.backend) if spec.model.regularizer else None
-    return backend.network(  # type: ignore[no-any-return]
+    return backend.network(
         layers, loss, regularizer, input_dim=input_dim, dtype=spec.dtype, rng=np.random.RandomState(spec.seed)
     )
 
@@ -97,7 +97,7 @@ class Experiment:
 
 def load_data(spec: Spec, registry: Registry) -> Data:
     dataset = instantiate(spec.data.dataset, registry, spec.backend)
-    return dataset.load()  # type: ignore[no-any-return]
+    return dataset.load()
 
 
 def data_hash(data: Data) -> str:
@@ -110,7 +110,9 @@ def data_hash(data: Data) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def make_splits(spec: Spec, data: Data, network: Network, scaler: Scaler | None = None) -> tuple[dict[str, Split], Scaler]:
+def make_splits(
+    spec: Spec, data: Data, network: Network, scaler: Scaler | None = None
+) -> tuple[dict[str, Split], Scaler]:
     parts = split_data(data, spec.data.split.dev, spec.data.split.test, spec.seed)
     if scaler is None:
         scaler = Scaler.fit(spec.data.scale, parts["train"].X)

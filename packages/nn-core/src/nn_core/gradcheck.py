@@ -181,7 +181,10 @@ def check_gradients(
                 # far below small gradients, like a tanh layer's under 0.01-scale weights.
                 t = theta[j]
                 numeric[k] = (
-                    loss_at(j, t - 2 * eps) - 8 * loss_at(j, t - eps) + 8 * loss_at(j, t + eps) - loss_at(j, t + 2 * eps)
+                    loss_at(j, t - 2 * eps)
+                    - 8 * loss_at(j, t - eps)
+                    + 8 * loss_at(j, t + eps)
+                    - loss_at(j, t + 2 * eps)
                 ) / (12 * eps)
             errors[name] = relative_error(analytic[entries], numeric)
 

@@ -9,6 +9,7 @@ SIGKILL) never leaves a half-written file where a good one was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -37,10 +38,8 @@ def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -50,12 +49,14 @@ def _umask() -> int:
     return mask
 
 
-def write_archive(path: str | os.PathLike[str], kind: str, arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:
+def write_archive(
+    path: str | os.PathLike[str], kind: str, arrays: dict[str, np.ndarray], metadata: dict[str, Any]
+) -> None:
     """Write ``arrays`` (names may hold ``/``) and metadata to exactly ``path``."""
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind, **metadata}
     text = json.dumps(meta, sort_keys=True, default=_json_default, allow_nan=True)
     blob = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    members = {METADATA_KEY: blob, **{name: np.ascontiguousarray(a) for name, a in arrays.items()}}
+    members: dict[str, Any] = {METADATA_KEY: blob, **{name: np.ascontiguousarray(a) for name, a in arrays.items()}}
     try:
         atomic_write(path, lambda f: np.savez(f, **members))
     except OSError as exc:
@@ -79,7 +80,9 @@ def read_archive(path: str | os.PathLike[str], kind: str) -> tuple[dict[str, np.
             if meta.get("kind") != kind:
                 raise ModelFileError(f"{path} is an nn {meta.get('kind')} file, not a {kind} file")
             if meta.get("format_version") != FORMAT_VERSION:
-                raise ModelFileError(f"{label} has format version {meta.get('format_version')}; this nn reads {FORMAT_VERSION}")
+                raise ModelFileError(
+                    f"{label} has format version {meta.get('format_version')}; this nn reads {FORMAT_VERSION}"
+                )
             arrays = {name: archive[name] for name in archive.files if name != METADATA_KEY}
     except ModelFileError:
         raise

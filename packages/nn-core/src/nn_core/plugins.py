@@ -95,11 +95,13 @@ def build_registry(pm: PluginManager) -> Registry:
     for impl in pm.hook.nn_components.get_hookimpls():
         source = pm.sources.get(impl.plugin_name, PluginSource("?", "?"))
         try:
-            classes = impl.function()
-            classes = list(classes)
+            answer: Any = impl.function()
+            classes = list(answer)
         except Exception as exc:
             registry.problems.append(
-                PluginProblem(impl.plugin_name, source.distribution, f"nn_components raised {type(exc).__name__}: {exc}")
+                PluginProblem(
+                    impl.plugin_name, source.distribution, f"nn_components raised {type(exc).__name__}: {exc}"
+                )
             )
             continue
         for cls in classes:

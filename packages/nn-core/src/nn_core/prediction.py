@@ -87,7 +87,7 @@ def write_predictions(model: Any, path: str, X: np.ndarray, with_proba: bool, re
             names = model.classes or ["0", "1"]
         header = ["label"] + ([f"proba_{n}" for n in names] if with_proba else [])
         writer.writerow(header)
-        for label, row in zip(labels, proba):
+        for label, row in zip(labels, proba, strict=True):
             writer.writerow([label, *(f"{p:.6g}" for p in row)] if with_proba else [label])
     data = buffer.getvalue().encode("utf-8")
     try:
@@ -95,5 +95,3 @@ def write_predictions(model: Any, path: str, X: np.ndarray, with_proba: bool, re
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(labels)
-
-

@@ -66,6 +66,8 @@ def check_installed(components: list[dict[str, Any]], registry: Registry, what: 
             registry.get(kind, name, backend)
         except LookupError:
             dist = record.get("distribution", "?")
-            missing.append(f"`pip install {dist}` provides {kind} {name!r} (the model used {dist} {record.get('version', '?')})")
+            missing.append(
+                f"`pip install {dist}` provides {kind} {name!r} (the model used {dist} {record.get('version', '?')})"
+            )
     if missing:
         raise ModelFileError(f"{what} needs components that are not installed: " + "; ".join(missing))

@@ -89,9 +89,7 @@ class Registry:
         elif key in self.components:
             first = self.components.pop(key)
             self.clashes[key] = [first, info]
-            self.problems.append(
-                PluginProblem(plugin, distribution, self._clash_message(key))
-            )
+            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
         else:
             self.components[key] = info
 
@@ -99,10 +97,7 @@ class Registry:
         kind, name, backend = key
         where = f" (backend {backend})" if backend else ""
         who = " and ".join(i.provider for i in self.clashes[key])
-        return (
-            f"{kind} {name!r}{where} is provided by both {who}; "
-            f"uninstall one of them to use {name!r}"
-        )
+        return f"{kind} {name!r}{where} is provided by both {who}; uninstall one of them to use {name!r}"
 
     # -- lookup ---------------------------------------------------------------
 

@@ -27,7 +27,7 @@ def split_indices(y: np.ndarray, dev: float, test: float, seed: int) -> dict[str
     tests = _apportion(sizes, test)
     devs = _apportion(sizes - tests, dev / (1 - test) if test < 1 else 0.0)
     parts: dict[str, list[np.ndarray]] = {"train": [], "dev": [], "test": []}
-    for group, n_test, n_dev in zip(groups, tests, devs):
+    for group, n_test, n_dev in zip(groups, tests, devs, strict=True):
         group = rng.permutation(group)
         parts["test"].append(group[:n_test])
         parts["dev"].append(group[n_test : n_test + n_dev])

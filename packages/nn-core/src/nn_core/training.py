@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +149,7 @@ class _Loop:
         self.interrupt = InterruptFlag()
         self.checkpointer: Any = None
         self.start_step = 0
-        self.epoch_shuffle_state: dict[str, Any] = self.shuffle_rng.bit_generator.state
+        self.epoch_shuffle_state: Any = self.shuffle_rng.bit_generator.state
         # Dispatch to plugins per epoch only if some plugin listens: zero cost otherwise.
         self.listens = pm is not None and bool(pm.hook.nn_epoch_end.get_hookimpls())
 
@@ -255,10 +255,8 @@ class _Loop:
         def fun(flat: Any) -> tuple[float, Any]:
             return network.loss_and_gradient(flat, self.X, self.Y)
 
-        try:
+        with suppress(_EnoughIterations):
             network.flat_params[...] = self.optimizer.minimize(fun, network.flat_params.copy(), callback)
-        except _EnoughIterations:
-            pass
         if run.history[-1]["epoch"] != run.epoch:
             self.log()
 

@@ -137,4 +137,4 @@ class SumSquaredError(NumpyLoss):
         return A - Y
 
 
-LOSSES = [BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError, SumSquaredError]
+LOSSES: list[type[Loss]] = [BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError, SumSquaredError]

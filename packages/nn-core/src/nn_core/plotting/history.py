@@ -18,7 +18,7 @@ def plot_history(history: list[dict[str, Any]], path: str, title: str = "") -> N
     plt = pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4), squeeze=False)
     epochs = [row["epoch"] for row in history]
-    for ax, metric in zip(axes[0], metrics):
+    for ax, metric in zip(axes[0], metrics, strict=True):
         for split in splits:
             values = [row[split].get(metric) for row in history]
             if all(v is not None for v in values):

@@ -52,12 +52,10 @@ class Document:
 class _SpecLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases: a spec never needs them."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, "YAML aliases (*name) are not allowed in a spec", event.start_mark
-            )
+            raise yaml.MarkedYAMLError(None, None, "YAML aliases (*name) are not allowed in a spec", event.start_mark)
         return super().compose_node(parent, index)
 
 

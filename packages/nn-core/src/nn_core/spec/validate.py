@@ -14,8 +14,15 @@ from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document
 from nn_core.spec.schema import DEFAULT_BACKEND, KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
 
-_TYPE_NAMES = {"integer": "an integer", "number": "a number", "string": "a string",
-               "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "null"}
+_TYPE_NAMES = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
 
 
 def _describe(value: Any) -> str:
@@ -32,13 +39,14 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         kind = schema.get(KIND_KEYWORD)
         if kind:
             return path, unknown_name_message(kind, str(error.instance), list(schema["enum"]))
-        options = [str(o) for o in error.validator_value]
+        options = [str(o) for o in schema.get("enum", [])]
         close = difflib.get_close_matches(str(error.instance), options, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return path, f"{_describe(error.instance)} is not one of {', '.join(options)}{hint}"
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed))
+        instance: Any = error.instance
+        extra = sorted(set(instance) - set(allowed))
         key = extra[0] if extra else "?"
         owner = error.instance.get("type") if isinstance(error.instance, dict) else None
         what = f"parameter for {owner!r}" if owner else "key"
@@ -50,8 +58,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return path, f"missing required key {missing!r}"
     if validator == "type":
-        expected = error.validator_value
-        expected = expected if isinstance(expected, list) else [expected]
+        value: Any = error.validator_value
+        expected = [str(t) for t in (value if isinstance(value, list) else [value])]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
         return path, f"expected {wanted}, got {_describe(error.instance)}"
     if validator == "not" and NEEDS_KEYWORD in schema:

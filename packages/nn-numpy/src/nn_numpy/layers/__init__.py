@@ -7,4 +7,3 @@ from nn_numpy.layers.dropout import Dropout
 LAYERS = [Dense, Dropout, BatchNorm]
 
 __all__ = ["LAYERS", "BatchNorm", "Dense", "Dropout"]
-

@@ -124,9 +124,7 @@ class Adam(AdaptiveOptimizer):
     }
     state_names = ("m", "v")
 
-    def __init__(
-        self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
-    ) -> None:
+    def __init__(self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:

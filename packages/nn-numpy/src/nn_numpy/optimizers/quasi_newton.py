@@ -62,8 +62,7 @@ class QuasiNewton(Optimizer):
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         raise TrainingError(
-            f"{self.name} is a full-batch optimizer: it minimizes a closure "
-            "(Optimizer.minimize), not step by step"
+            f"{self.name} is a full-batch optimizer: it minimizes a closure (Optimizer.minimize), not step by step"
         )
 
 

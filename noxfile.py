@@ -1,0 +1,99 @@
+"""The sessions of tox.ini, for nox: `nox --list` shows them, `nox -s "tests-3.11(numpy)"` runs one.
+
+Test sessions build the packages from their folders in one pip call (nothing editable, and
+none of ours from PyPI, which holds an unrelated nn-numpy 0.0.1), check the result with
+.ci/check_dists.py, then run pytest from the package's folder, where only the installed
+build is importable. Arguments after `--` go to pytest (ruff, mypy, run.py for the others).
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+DEFAULT_PYTHON = "3.11"
+TEST_DEPS = ("pytest>=8", "hypothesis>=6")
+PYTEST_ARGS = ("-W", "error", "-ra")  # any warning fails, as in tox.ini
+LINT_PATHS = ("packages", "tests", "benchmarks", "noxfile.py", ".ci")
+RUFF = "ruff==0.17.6"  # keep in step with tox.ini
+MYPY = ("mypy==2.4.1", "types-PyYAML", "types-jsonschema", "scipy-stubs")
+
+nox.options.sessions = ["lint", "type", "tests", "integration"]
+nox.options.error_on_missing_interpreters = True
+
+
+class Package(enum.Enum):
+    """A distribution of the monorepo; its value is its name and its folder under packages/."""
+
+    CORE = "nn-core"
+    NUMPY = "nn-numpy"
+    DATASETS = "nn-datasets"
+
+    @property
+    def folder(self) -> Path:
+        return ROOT / "packages" / self.value
+
+    @property
+    def installs(self) -> tuple[Package, ...]:
+        """What its test env holds: itself and nn-core, no other plugin."""
+        return (Package.CORE,) if self is Package.CORE else (Package.CORE, self)
+
+    @property
+    def test_deps(self) -> tuple[str, ...]:
+        return TEST_DEPS + (("scikit-learn",) if self is Package.DATASETS else ())
+
+
+def install(session: nox.Session, packages: tuple[Package, ...], *deps: str) -> None:
+    """Install ``deps`` and real builds of ``packages`` in one pip call, then check the env."""
+    folders = [str(package.folder) for package in packages]
+    session.install(*deps, *folders)
+    session.run("python", str(ROOT / ".ci" / "check_dists.py"), *folders)
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("package", list(Package), ids=[package.name.lower() for package in Package])
+def tests(session: nox.Session, package: Package) -> None:
+    """Run one package's tests against installed builds of it and nn-core."""
+    install(session, package.installs, *package.test_deps)
+    session.chdir(package.folder)
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def integration(session: nox.Session) -> None:
+    """Run the top-level tests/ against installed builds of all three packages."""
+    install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "mlxtend", "matplotlib")
+    session.chdir(ROOT)
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check the code with ruff (rules in ruff.toml)."""
+    session.install(RUFF)
+    session.chdir(ROOT)
+    session.run("ruff", "check", *(session.posargs or LINT_PATHS))
+
+
+@nox.session(name="type", python=DEFAULT_PYTHON)
+def type_check(session: nox.Session) -> None:
+    """Type-check the packages' sources with mypy (settings and files in mypy.ini)."""
+    folders = [f"{Package.CORE.folder}[plot]", *(str(p.folder) for p in Package if p is not Package.CORE)]
+    session.install(*MYPY, *folders)
+    session.chdir(ROOT)
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks, `python benchmarks/run.py`, against installed builds (not in the default run)."""
+    script = ROOT / "benchmarks" / "run.py"
+    if not script.is_file():
+        session.error(f"{script.relative_to(ROOT)} does not exist yet")
+    install(session, tuple(Package), "matplotlib")
+    session.chdir(ROOT)
+    session.run("python", str(script), *session.posargs, env={"MPLBACKEND": "Agg"})
