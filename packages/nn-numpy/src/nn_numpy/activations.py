@@ -60,7 +60,18 @@ class Tanh(NumpyActivation):
     name = "tanh"
 
     def forward(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return np.tanh(Z, out=out)
+        # tanh z = 2 / (1 + e^(−2z)) − 1: numpy's tanh ufunc costs about three
+        # times its exp on this CPU, and tanh is most of a small net's step.
+        # Agrees with np.tanh to a few ulps (absolute); clipping −2z keeps exp
+        # finite (tanh is ±1 to working precision well before the clip).
+        limit = 80.0 if out.dtype == np.float32 else 700.0
+        np.multiply(Z, -2.0, out=out)
+        np.minimum(out, limit, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        np.divide(2.0, out, out=out)
+        out -= 1.0
+        return out
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.multiply(A, A, out=out)

@@ -59,6 +59,7 @@ class Dense(Layer):
     def build(self, input_dim: int, dtype: Any) -> int:
         self.dtype = np.dtype(dtype)
         self._buffers = Buffers(self.dtype)
+        self._ones_by_size: dict[int, np.ndarray] = {}
         self.param_shapes = {"weight": (self.units, input_dim)}
         if self.use_bias:
             self.param_shapes["bias"] = (self.units,)
@@ -70,6 +71,12 @@ class Dense(Layer):
         if self.use_bias:
             b = self.weights["bias"]
             b[...] = self.bias_init(b.shape, rng, self.dtype)
+
+    def _ones(self, n: int) -> np.ndarray:
+        ones = self._ones_by_size.get(n)
+        if ones is None:
+            ones = self._ones_by_size[n] = np.ones(n, dtype=self.dtype)
+        return ones
 
     def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         n = X.shape[0]
@@ -97,7 +104,9 @@ class Dense(Layer):
             dZ = self.activation.backward(self.Z, self.A, dY, self._buffers.get("dZ", self.Z.shape))
         np.matmul(dZ.T, self.X, out=self.grads["weight"])
         if self.use_bias:
-            np.sum(dZ, axis=0, out=self.grads["bias"])
+            # Σ over samples as a matrix-vector product: np.sum along axis 0 of a
+            # narrow (n, units) array loops row by row and is several times slower.
+            np.matmul(self._ones(dZ.shape[0]), dZ, out=self.grads["bias"])
         if not need_dX:
             return None
         return np.matmul(dZ, self.weights["weight"], out=self._buffers.get("dX", self.X.shape))
