@@ -1,0 +1,182 @@
+"""Kaggle's digit-recognizer CSVs (tutorial 002): ``train.csv``, ``test.csv``, submissions.
+
+``train.csv`` has the header ``label,pixel0,...,pixel783`` and one 28x28 image
+per row; ``test.csv`` the same without ``label``. Parsing 42,000 rows takes
+about a second, so a parsed copy is cached beside each file (see
+:mod:`nn_datasets._cache`) and later loads take a fraction of that.
+
+``load()`` does not parse ``test.csv``: training never needs it. Its path is in
+``Data.extra["test_path"]`` when it exists, and :func:`load_kaggle_test` (or
+:meth:`KaggleMnist.load_test`) reads it for predictions, which
+:func:`write_kaggle_submission` writes in the form Kaggle accepts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nn_core.contracts import Data, Dataset
+from nn_core.errors import DataError
+from nn_datasets._cache import cached
+from nn_datasets._numeric_csv import line_of_row, load_numeric_body, read_header
+from nn_datasets._schema import class_names, object_schema
+
+PIXELS = 784  # 28 x 28
+MAX_PIXEL = 255.0
+PIXEL_COLUMNS = [f"pixel{i}" for i in range(PIXELS)]
+TRAIN_COLUMNS = ["label", *PIXEL_COLUMNS]
+CLASSES = class_names(10)
+
+
+def _check_header(path: Path, expected: list[str], what: str) -> None:
+    header = read_header(path)
+    if header != expected:
+        got = ",".join(header)
+        got = got if len(got) <= 60 else got[:57] + "..."
+        raise DataError(
+            f"{path} line 1: expected the {what} header '{expected[0]},{expected[1]},...,{expected[-1]}' "
+            f"({len(expected)} columns), got '{got}' ({len(header)} columns)"
+        )
+
+
+def _check_pixels(path: Path, pixels: np.ndarray, first_column: int) -> None:
+    """Pixels parsed as floats (uint8 parsing failed) must still lie in 0..255."""
+    if pixels.dtype == np.uint8:
+        return
+    bad = np.argwhere((pixels < 0) | (pixels > MAX_PIXEL))
+    if bad.size:
+        row, column = (int(i) for i in bad[0])
+        raise DataError(
+            f"{path} line {line_of_row(path, row)}: column {first_column + column + 1} (pixel{column}) "
+            f"is {pixels[row, column]:g}, outside 0..255"
+        )
+
+
+def _parse_train(path: Path) -> dict[str, np.ndarray]:
+    _check_header(path, TRAIN_COLUMNS, "Kaggle digit-recognizer train.csv")
+    table = load_numeric_body(path, TRAIN_COLUMNS, (np.uint8, np.float64))
+    labels = table[:, 0]
+    bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) | (labels > 9))
+    if bad.size:
+        line = line_of_row(path, int(bad[0]))
+        raise DataError(f"{path} line {line}: label {labels[bad[0]]:g} is not a digit 0..9")
+    _check_pixels(path, table[:, 1:], 1)
+    return {"pixels": np.ascontiguousarray(table[:, 1:]), "labels": labels.astype(np.int64)}
+
+
+def _parse_test(path: Path) -> dict[str, np.ndarray]:
+    _check_header(path, PIXEL_COLUMNS, "Kaggle digit-recognizer test.csv")
+    pixels = load_numeric_body(path, PIXEL_COLUMNS, (np.uint8, np.float64))
+    _check_pixels(path, pixels, 0)
+    return {"pixels": pixels}
+
+
+def _valid(arrays: dict[str, np.ndarray], with_labels: bool) -> bool:
+    pixels = arrays.get("pixels")
+    if pixels is None or pixels.ndim != 2 or pixels.shape[1] != PIXELS or pixels.dtype.kind not in "uf":
+        return False
+    if not with_labels:
+        return True
+    labels = arrays.get("labels")
+    return labels is not None and labels.shape == (len(pixels),) and labels.dtype == np.int64
+
+
+def _features(pixels: np.ndarray, scale: bool) -> np.ndarray:
+    # one pass from uint8 to float64; x / 255 is exact for the same x either way
+    return np.divide(pixels, MAX_PIXEL, dtype=np.float64) if scale else pixels.astype(np.float64)
+
+
+def _csv_in(folder: str | os.PathLike[str], name: str) -> Path:
+    folder = Path(folder).expanduser()
+    path = folder / name
+    if not path.is_file():
+        where = "no such folder" if not folder.is_dir() else f"it holds no {name}"
+        raise DataError(f"{path}: no such file ({where}); expected Kaggle digit-recognizer's {name} there")
+    return path
+
+
+def load_kaggle_train(
+    folder: str | os.PathLike[str], *, scale: bool = True, limit: int | None = None, cache: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """``X (n, 784)`` float64 (``/255`` if ``scale``) and digit labels ``y`` from ``folder/train.csv``."""
+    path = _csv_in(folder, "train.csv")
+    arrays = cached(path, lambda: _parse_train(path), lambda a: _valid(a, True), cache)
+    return _features(arrays["pixels"][:limit], scale), arrays["labels"][:limit]
+
+
+def load_kaggle_test(folder: str | os.PathLike[str], *, scale: bool = True, cache: bool = True) -> np.ndarray:
+    """``X (n, 784)`` float64 from ``folder/test.csv``, scaled as the training data."""
+    path = _csv_in(folder, "test.csv")
+    arrays = cached(path, lambda: _parse_test(path), lambda a: _valid(a, False), cache)
+    return _features(arrays["pixels"], scale)
+
+
+def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray) -> None:
+    """Write predicted digits as Kaggle expects: ``ImageId,Label`` with ImageId from 1.
+
+    Written to a temporary file and renamed, so a failure never leaves half a submission.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
+    path = Path(path).expanduser()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    rows = "".join(f"{i},{int(label)}\n" for i, label in enumerate(labels, start=1))
+    try:
+        with open(tmp, "w", newline="\n") as f:
+            f.write("ImageId,Label\n" + rows)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError(f"{path}: cannot write the submission ({exc.strerror or exc})") from None
+
+
+class KaggleMnist(Dataset):
+    """Kaggle digit-recognizer MNIST CSVs (train.csv, 42,000 28x28 digits), cached after the first parse."""
+
+    name: ClassVar[str] = "kaggle_mnist"
+    params_schema: ClassVar[dict[str, Any]] = object_schema(
+        {
+            "path": {
+                "type": "string",
+                "minLength": 1,
+                "description": "folder holding train.csv (and test.csv)",
+                "examples": ["data/digit-recognizer"],
+            },
+            "scale": {
+                "type": "boolean",
+                "default": True,
+                "description": "divide pixels by 255 to get [0, 1]",
+            },
+            "limit": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "default": None,
+                "description": "use only the first rows of train.csv; null for all",
+            },
+            "cache": {
+                "type": "boolean",
+                "default": True,
+                "description": "keep a parsed copy beside the CSV (train.csv.nncache.npz) for fast reloads",
+            },
+        },
+        required=("path",),
+    )
+
+    def __init__(self, *, path: str, scale: bool, limit: int | None, cache: bool) -> None:
+        super().__init__(path=path, scale=scale, limit=limit, cache=cache)
+
+    def load(self) -> Data:
+        p = self.params
+        X, y = load_kaggle_train(p["path"], scale=p["scale"], limit=p["limit"], cache=p["cache"])
+        test = Path(p["path"]).expanduser() / "test.csv"
+        extra = {"test_path": str(test)} if test.is_file() else {}
+        return Data(X=X, y=y, classes=CLASSES, extra=extra)
+
+    def load_test(self) -> np.ndarray:
+        """The test.csv features, scaled like the training data."""
+        return load_kaggle_test(self.params["path"], scale=self.params["scale"], cache=self.params["cache"])
