@@ -211,3 +211,23 @@ class Csv(Dataset):
     def load(self) -> Data:
         p = self.params
         return load_csv(p["path"], p["label"], p["features"], p["label_type"])
+
+    def read_inputs(self, path: str) -> np.ndarray:
+        """``nn predict``: the training feature columns, by name, from a CSV with a header row.
+
+        The label column may be present (it is ignored) or absent, so the
+        training file itself or a file of new rows both work.
+        """
+        p = self.params
+        source = Path(path).expanduser()
+        header = _header(source)
+        names = p["features"]
+        if names is None:  # every column but the label, as in training: ask the training file
+            training = _header(Path(p["path"]).expanduser())
+            names = [name for name in training if name != p["label"]]
+        index = [_column(source, header, name, "feature") for name in names]
+        table = try_loadtxt(source, len(header), (np.float64,))
+        if table is None:
+            X, _ = _read_rows(source, header, index[0], index)
+            return X
+        return table[:, index].astype(np.float64)

@@ -109,8 +109,9 @@ def load_kaggle_train(
 
 
 def load_kaggle_test(folder: str | os.PathLike[str], *, scale: bool = True, cache: bool = True) -> np.ndarray:
-    """``X (n, 784)`` float64 from ``folder/test.csv``, scaled as the training data."""
-    path = _csv_in(folder, "test.csv")
+    """``X (n, 784)`` float64 from ``folder/test.csv`` (or that file itself), scaled as the training data."""
+    given = Path(folder).expanduser()
+    path = given if given.is_file() else _csv_in(folder, "test.csv")
     arrays = cached(path, lambda: _parse_test(path), lambda a: _valid(a, False), cache)
     return _features(arrays["pixels"], scale)
 
@@ -180,3 +181,16 @@ class KaggleMnist(Dataset):
     def load_test(self) -> np.ndarray:
         """The test.csv features, scaled like the training data."""
         return load_kaggle_test(self.params["path"], scale=self.params["scale"], cache=self.params["cache"])
+
+    def read_inputs(self, path: str) -> np.ndarray:
+        """``nn predict``: a Kaggle test.csv (or a folder holding one), scaled like the training data."""
+        return load_kaggle_test(path, scale=self.params["scale"], cache=self.params["cache"])
+
+    def write_predictions(
+        self, path: str, labels: np.ndarray, proba: np.ndarray | None, classes: list[str] | None
+    ) -> bool:
+        """Kaggle's submission format, ``ImageId,Label``; with probabilities, generic CSV instead."""
+        if proba is not None:
+            return False
+        write_kaggle_submission(path, np.asarray([int(label) for label in labels]))
+        return True
