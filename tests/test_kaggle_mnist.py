@@ -108,7 +108,8 @@ def test_csv_string_labels_come_back(tmp_path: Path) -> None:
         writer.writerows([[*row, name] for row, name in zip(iris.data.tolist(), names, strict=True)])
     spec = tmp_path / "iris.yaml"
     spec.write_text(
-        f"seed: 0\ndata: {{dataset: {{type: csv, path: '{data}', label: species}}, split: {{dev: 0.2}}, scale: standard}}\n"
+        f"seed: 0\ndata: {{dataset: {{type: csv, path: '{data}', label: species}},"
+        " split: {dev: 0.2}, scale: standard}\n"
         "model: {layers: [{type: dense, units: 8, activation: tanh}, {type: dense, units: 3, activation: softmax}]}\n"
         "loss: categorical_cross_entropy\noptimizer: {type: adam, lr: 0.05}\ntraining: {epochs: 100}\n"
     )
