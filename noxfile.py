@@ -18,11 +18,11 @@ PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 DEFAULT_PYTHON = "3.11"
 TEST_DEPS = ("pytest>=8", "hypothesis>=6")
 PYTEST_ARGS = ("-W", "error", "-ra")  # any warning fails, as in tox.ini
-LINT_PATHS = ("packages", "tests", "benchmarks", "noxfile.py", ".ci")
+LINT_PATHS = ("packages", "tests", "benchmarks", "examples", "noxfile.py", ".ci")
 RUFF = "ruff==0.17.6"  # keep in step with tox.ini
-MYPY = ("mypy==2.4.1", "types-PyYAML", "types-jsonschema", "scipy-stubs")
+MYPY = ("mypy==2.4.1", "pytest>=8", "types-PyYAML", "types-jsonschema", "scipy-stubs")
 
-nox.options.sessions = ["lint", "type", "tests", "integration"]
+nox.options.sessions = ["lint", "type", "tests", "integration", "plugin", "no-plugin"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -69,6 +69,27 @@ def integration(session: nox.Session) -> None:
     install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "mlxtend", "matplotlib")
     session.chdir(ROOT)
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
+
+
+EXAMPLE = ROOT / "examples" / "nn-example-plugin"
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def plugin(session: nox.Session) -> None:
+    """Build the example plugin, install it (not editable) beside the packages, run its tests."""
+    folders = [str(package.folder) for package in Package] + [str(EXAMPLE)]
+    session.install(*TEST_DEPS, *folders)
+    session.run("python", str(ROOT / ".ci" / "check_dists.py"), *folders)
+    session.chdir(EXAMPLE)
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
+
+
+@nox.session(name="no-plugin", python=DEFAULT_PYTHON)
+def no_plugin(session: nox.Session) -> None:
+    """Without the example plugin, a spec naming swish fails validation listing what is installed."""
+    install(session, tuple(Package), *TEST_DEPS)
+    session.chdir(ROOT)
+    session.run("pytest", *PYTEST_ARGS, "tests/test_without_example_plugin.py")
 
 
 @nox.session(python=DEFAULT_PYTHON)

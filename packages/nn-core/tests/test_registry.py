@@ -139,3 +139,14 @@ def test_no_plugins_at_all() -> None:
     assert registry.all() == []
     with pytest.raises(UnknownComponentError, match="no backend is installed"):
         registry.get("backend", "numpy")
+
+
+def test_clashed_name_is_a_spec_error_with_its_path(spec_file) -> None:  # type: ignore[no-untyped-def]
+    from nn_core.spec import SpecError, load_spec
+
+    registry = make((ClashingPlugin, "nn-other"))
+    with pytest.raises(SpecError) as err:
+        load_spec(spec_file, registry=registry)
+    [issue] = err.value.issues
+    assert issue.path == ("model", "layers", 0, "activation")
+    assert "provided by both nn-fake 0 and nn-other 0" in str(issue)

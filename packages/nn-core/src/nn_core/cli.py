@@ -22,12 +22,18 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
 
+_warned: list[bool] = []
+
+
 def _registry() -> Any:
+    """The installed plugins' registry; their problems are printed once per command."""
     from nn_core.plugins import default_registry
 
     registry = default_registry()
-    for problem in registry.problems:
-        print(f"nn: warning: {problem}", file=sys.stderr)
+    if not _warned:
+        _warned.append(True)
+        for problem in registry.problems:
+            print(f"nn: warning: {problem}", file=sys.stderr)
     return registry
 
 
@@ -454,6 +460,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    _warned.clear()
     try:
         return int(args.func(args))
     except NNError as exc:

@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from nn_core.errors import NNError
+from nn_core.errors import NNError, PluginError
 from nn_core.registry import Registry, unknown_name_message
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document
@@ -111,4 +111,16 @@ def validate(document: Document, registry: Registry) -> tuple[dict[str, Any], Co
     issues = collect_issues(document, composed, registry)
     if issues:
         raise SpecError(issues)
-    return fill_defaults(document.data, composed), composed
+    clashes: list[SpecIssue] = []
+
+    def check_clash(path: Path, kind: str, name: str) -> None:
+        # A name two distributions claim validates (it is installed) but cannot be built.
+        try:
+            registry.get(kind, name, composed.backend)
+        except PluginError as exc:
+            clashes.append(document.issue(path, str(exc)))
+
+    normalized = fill_defaults(document.data, composed, check_clash)
+    if clashes:
+        raise SpecError(clashes)
+    return normalized, composed
