@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.errors import ModelFileError, NNError
+from nn_core.errors import ModelFileError, NNError, TrainingError
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
 
 # Settings that may differ between the interrupted run and its resumption.
@@ -28,7 +28,9 @@ NAME = re.compile(r"^epoch-(\d+)(?:-step-(\d+))?\.ckpt$")
 
 def _comparable(document: Any) -> Any:
     doc = dict(document)
-    doc["training"] = {k: v for k, v in doc.get("training", {}).items() if k not in RESUMABLE_DIFFERENCES}
+    training = doc.get("training", {})
+    if isinstance(training, dict):
+        doc["training"] = {k: v for k, v in training.items() if k not in RESUMABLE_DIFFERENCES}
     return doc
 
 
@@ -43,6 +45,10 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
         **prefixed("preprocess", model.scaler.arrays()),
         **prefixed("optimizer", {k: v for k, v in optimizer_state.items() if isinstance(v, np.ndarray)}),
     }
+    # A checkpoint is where a diverged run is resumed from: never write one that holds NaN or inf.
+    bad = [name for name, a in arrays.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
+    if bad:
+        raise TrainingError(f"not writing checkpoint {path}: {bad[0]} holds NaN or infinite values")
     metadata = {
         **model.metadata,
         "optimizer_scalars": {k: v for k, v in optimizer_state.items() if not isinstance(v, np.ndarray)},
@@ -70,10 +76,23 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
         experiment.optimizer.load_state_dict({**meta.get("optimizer_scalars", {}), **section(arrays, "optimizer")})
         experiment.network.set_rng_state(meta.get("rng", {}))
         loop_state = {k: meta[k] for k in ("next_epoch", "next_step", "shuffle_state")}
-        history = list(meta["history"])
+        _check_loop_state(loop_state)
+        history = meta["history"]
+        if not isinstance(history, list) or not all(isinstance(row, dict) and "epoch" in row for row in history):
+            raise ValueError("history is not a list of logged epochs")
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {reason}") from None
     return {**loop_state, "history": history}
+
+
+def _check_loop_state(state: dict[str, Any]) -> None:
+    """Raise ValueError/TypeError unless the loop can resume from ``state``."""
+    for key, least in (("next_epoch", 1), ("next_step", 0)):
+        value = state[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(f"{key} is {value!r}")
+    np.random.default_rng().bit_generator.state = state["shuffle_state"]  # the loop's generator is a PCG64 too
 
 
 class Checkpointer:
@@ -102,7 +121,10 @@ class Checkpointer:
         return path
 
     def _prune(self) -> None:
-        ours = sorted(p for p in self.directory.iterdir() if NAME.match(p.name))
+        try:
+            ours = sorted(p for p in self.directory.iterdir() if NAME.match(p.name))
+        except OSError:  # e.g. a directory we may write but not list: keeping old checkpoints is harmless
+            return
         for old in ours[: max(0, len(ours) - self.keep)]:
             with contextlib.suppress(OSError):
                 old.unlink()

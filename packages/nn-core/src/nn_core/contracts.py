@@ -45,6 +45,10 @@ class Dataset(Component):
 
     kind: ClassVar[str] = "dataset"
 
+    feature_dtype: str = "float64"
+    """Set by nn before ``load()`` to the spec's dtype: a dataset with large
+    features may produce them in it directly (no float64 copy in a float32 run)."""
+
     def load(self) -> Data:
         raise NotImplementedError
 

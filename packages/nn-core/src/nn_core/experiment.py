@@ -97,6 +97,7 @@ class Experiment:
 
 def load_data(spec: Spec, registry: Registry) -> Data:
     dataset = instantiate(spec.data.dataset, registry, spec.backend)
+    dataset.feature_dtype = spec.dtype
     return dataset.load()
 
 
@@ -106,7 +107,7 @@ def data_hash(data: Data) -> str:
     for array in (data.X, data.y):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(array.tobytes())
+        digest.update(memoryview(array).cast("B"))  # no copy of a dataset-sized buffer
     return "sha256:" + digest.hexdigest()
 
 

@@ -125,14 +125,30 @@ def default_plugins() -> tuple[PluginManager, Registry]:
     return _default
 
 
+def _plugin_label(pm: pluggy.PluginManager, impl: Any) -> str:
+    """How a user knows the plugin: its entry point, or what a spec's callback is called."""
+    name = impl.plugin_name
+    if name in getattr(pm, "sources", {}) or not name.isdigit():
+        return str(name)
+    plugin = impl.plugin  # registered without a name (pluggy then uses its id): an object, e.g. a callback
+    cls = type(plugin)
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    kind, component = getattr(plugin, "kind", None), getattr(plugin, "name", None)
+    if isinstance(kind, str) and isinstance(component, str):
+        return f"{kind} {component} ({where})"
+    return where
+
+
 def call_hook(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[Any]:
     """Call lifecycle hook ``name`` like pluggy does (last registered first), but
     name the plugin whose implementation raised.
 
     pluggy's own exception carries no plugin name; a user needs it to know
-    which package to blame or uninstall.
+    which package to blame or uninstall. The message is one line; the
+    original exception is chained (``nn --debug`` shows its traceback).
+    nn-core's own callbacks (``training.log``...) raise their errors unchanged.
     """
-    from nn_core.errors import PluginError
+    from nn_core.errors import NNError, PluginError
 
     results = []
     for impl in reversed(getattr(pm.hook, name).get_hookimpls()):
@@ -140,7 +156,11 @@ def call_hook(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[Any]:
         try:
             result = impl.function(**args)
         except Exception as exc:
-            raise PluginError(f"plugin {impl.plugin_name!r} failed in {name}: {type(exc).__name__}: {exc}") from exc
+            if isinstance(exc, NNError) and type(impl.plugin).__module__.startswith("nn_core."):
+                raise
+            lines = str(exc).strip().splitlines()
+            reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+            raise PluginError(f"plugin {_plugin_label(pm, impl)!r} failed in {name}: {reason}") from exc
         if result is not None:
             results.append(result)
     return results

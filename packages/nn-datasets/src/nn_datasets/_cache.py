@@ -3,8 +3,11 @@
 The cache is keyed by the source's size and ``mtime_ns`` and never trusted
 beyond that: a stale, unreadable or malformed cache is rebuilt. It is written
 to a temporary file and renamed, so a crash never leaves half a cache; when
-the folder is not writable we simply do without. Loading uses
-``allow_pickle=False``, so a planted cache file cannot run code.
+the folder is not writable we simply do without. Loading goes through
+:class:`nn_core.modelfile.NpzReader`, never ``np.load``: numeric arrays only
+(a planted cache file cannot run code), each member's header checked against
+its size before anything is allocated, and at most :data:`MAX_EXPANSION`
+times the source's size read in all.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from nn_core.modelfile import NpzReader
+
 FORMAT = 1  # bump when the layout of cached arrays changes
 META = "__nncache__"
+MAX_EXPANSION = 16
+"""A cache holds at most this many bytes per byte of its source (float64 values parsed from text)."""
 
 Arrays = dict[str, np.ndarray]
 
@@ -35,13 +42,13 @@ def _key(source: Path) -> np.ndarray:
 
 def read_cache(source: Path, key: np.ndarray) -> Arrays | None:
     """The cached arrays if the cache exists, loads and matches ``key``; else None."""
+    limit = MAX_EXPANSION * int(key[1]) + (1 << 20)
     try:
-        # we own the handle: np.load leaks it when the zip directory is broken
-        with open(cache_path(source), "rb") as f, np.load(f, allow_pickle=False) as npz:
-            if META not in npz.files or not np.array_equal(npz[META], key):
+        with NpzReader(cache_path(source), max_bytes=limit, max_members=64, allow_compressed=False) as npz:
+            if META not in npz.members or not np.array_equal(npz.read(META), key):
                 return None
-            return {name: npz[name] for name in npz.files if name != META}
-    except Exception:  # missing, truncated, not a zip, pickled, bad CRC...: rebuild
+            return {name: npz.read(name) for name in npz.members if name != META}
+    except Exception:  # missing, truncated, not a zip, pickled, bad CRC, huge header...: rebuild
         return None
 
 

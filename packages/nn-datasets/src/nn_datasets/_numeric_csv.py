@@ -69,16 +69,26 @@ def try_loadtxt(path: Path, ncols: int, dtypes: Sequence[type]) -> np.ndarray | 
 
 
 def data_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of each non-empty line after the header (loadtxt's rows, in order)."""
+    """``(line number, text)`` of each non-empty line after the header (loadtxt's rows, in order).
+
+    Lines end at ``\n``, ``\r\n`` or a lone ``\r``, as numpy's reader splits them.
+    """
+    number = 0
     with open(path, "rb") as f:
-        f.readline()
-        for number, raw in enumerate(f, start=2):
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                raise DataError(f"{path} line {number}: not UTF-8 text") from None
-            if line:  # loadtxt skips empty lines, not whitespace-only ones
-                yield number, line
+        for raw in f:
+            body = raw[:-1] if raw.endswith(b"\n") else raw
+            if body.endswith(b"\r") and raw.endswith(b"\n"):
+                body = body[:-1]
+            for piece in body.split(b"\r"):
+                number += 1
+                if number == 1:
+                    continue  # the header
+                try:
+                    line = piece.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise DataError(f"{path} line {number}: not UTF-8 text") from None
+                if line:  # loadtxt skips empty lines, not whitespace-only ones
+                    yield number, line
 
 
 def _unsigned_ints(line: str) -> bool:
@@ -123,9 +133,12 @@ def load_numeric_body(path: Path, columns: Sequence[str], dtypes: Sequence[type]
     return table
 
 
-def line_of_row(path: Path, row: int) -> int:
-    """The physical line number of data row ``row`` (0-based; blank lines are not rows)."""
+def line_of_row(path: Path, row: int) -> int | str:
+    """The physical line number of data row ``row`` (0-based; blank lines are not rows).
+
+    Should the file's lines not match numpy's rows, ``"? (data row N)"``: a message, not a crash.
+    """
     for index, (number, _) in enumerate(data_lines(path)):
         if index == row:
             return number
-    raise IndexError(row)
+    return f"? (data row {row + 1})"

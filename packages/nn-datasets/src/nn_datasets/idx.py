@@ -27,6 +27,10 @@ TYPES = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: "f8"}
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_GZIP_RATIO = 1032  # DEFLATE cannot expand more than this: a bound on a .gz file's content
 CHUNK = 1 << 20
+MAX_DIMS = 32  # numpy 1.x's limit; MNIST files have 1 (labels) or 3 (images)
+MAX_CLASSES = 1 << 16
+"""Labels are class indices below this: each class gets a name, so the bound keeps a bad label from
+costing gigabytes of names."""
 
 
 def _read_header(f: io.BufferedIOBase, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
@@ -39,6 +43,8 @@ def _read_header(f: io.BufferedIOBase, path: Path) -> tuple[np.dtype, tuple[int,
             f"{'/'.join(f'{c:02x}' for c in TYPES)} and the number of dimensions)"
         )
     ndim = magic[3]
+    if ndim > MAX_DIMS:
+        raise DataError(f"{path}: not an IDX file this reader supports ({ndim} dimensions; at most {MAX_DIMS})")
     raw_dims = f.read(4 * ndim)
     if len(raw_dims) < 4 * ndim:
         raise DataError(f"{path} is truncated: its header declares {ndim} dimensions but ends before their sizes")
@@ -114,11 +120,17 @@ def _read_pair(images: str | os.PathLike[str], labels: str | os.PathLike[str]) -
         raise DataError(f"{images} holds {len(X):,} images but {labels} holds {len(y):,} labels")
     if y.min() < 0:
         raise DataError(f"{labels}: labels must be class indices >= 0, found {y.min()}")
+    if y.max() >= MAX_CLASSES:
+        raise DataError(f"{labels}: labels must be class indices below {MAX_CLASSES}, found {y.max()}")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        where = np.unravel_index(int(np.argmin(np.isfinite(X))), X.shape)
+        raise DataError(f"{images}: image {where[0]} holds a value that is not finite ({X[where]})")
     return X.reshape(len(X), -1), y.astype(np.int64)
 
 
-def _features(X: np.ndarray, scale: bool) -> np.ndarray:
-    return np.divide(X, 255.0, dtype=np.float64) if scale else X.astype(np.float64)
+def _features(X: np.ndarray, scale: bool, dtype: Any = np.float64) -> np.ndarray:
+    # straight from the file's integers to the training dtype: a float32 run never holds a float64 copy
+    return np.divide(X, 255.0, dtype=dtype) if scale else X.astype(dtype)
 
 
 def load_idx(
@@ -127,10 +139,11 @@ def load_idx(
     *,
     scale: bool = True,
     limit: int | None = None,
+    dtype: Any = np.float64,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``X (n, rows*cols)`` float64 (``/255`` if ``scale``) and integer labels ``y`` from two IDX files."""
+    """``X (n, rows*cols)`` in ``dtype`` (``/255`` if ``scale``) and integer labels ``y`` from two IDX files."""
     X, y = _read_pair(images, labels)
-    return _features(X[:limit], scale), y[:limit]
+    return _features(X[:limit], scale, dtype), y[:limit]
 
 
 class Idx(Dataset):
@@ -169,4 +182,5 @@ class Idx(Dataset):
         p = self.params
         X, y = _read_pair(p["images"], p["labels"])
         classes = class_names(int(y.max()) + 1)  # from all labels, so a limit keeps the classes
-        return Data(X=_features(X[: p["limit"]], p["scale"]), y=y[: p["limit"]], classes=classes)
+        features = _features(X[: p["limit"]], p["scale"], self.feature_dtype)
+        return Data(X=features, y=y[: p["limit"]], classes=classes)

