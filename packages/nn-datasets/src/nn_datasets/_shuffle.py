@@ -24,3 +24,16 @@ def add_noise(X: np.ndarray, noise: float, rs: np.random.RandomState) -> None:
     """
     if noise:
         X += rs.normal(scale=noise, size=X.shape)
+
+
+def two_classes(
+    outer: tuple[np.ndarray, np.ndarray], inner: tuple[np.ndarray, np.ndarray], noise: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outer points (class 0) then inner ones (class 1), shuffled and noised in
+    scikit-learn's order, so make_moons and make_circles arrays come out identical."""
+    X = np.vstack([np.append(outer[0], inner[0]), np.append(outer[1], inner[1])]).T
+    y = np.hstack([np.zeros(len(outer[0]), dtype=np.int64), np.ones(len(inner[0]), dtype=np.int64)])
+    rs = np.random.RandomState(seed)
+    X, y = shuffle_like_sklearn(X, y, rs)
+    add_noise(X, noise, rs)
+    return X, y

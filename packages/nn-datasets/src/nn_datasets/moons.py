@@ -8,7 +8,7 @@ import numpy as np
 
 from nn_core.contracts import Data, Dataset
 from nn_datasets._schema import class_names, noise, object_schema, seed
-from nn_datasets._shuffle import add_noise, shuffle_like_sklearn
+from nn_datasets._shuffle import two_classes
 
 
 def make_moons(n_samples: int = 200, noise: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -20,12 +20,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.0, seed: int = 0) -> tuple
     outer_y = np.sin(np.linspace(0, np.pi, n_out))
     inner_x = 1 - np.cos(np.linspace(0, np.pi, n_in))
     inner_y = 1 - np.sin(np.linspace(0, np.pi, n_in)) - 0.5
-    X = np.vstack([np.append(outer_x, inner_x), np.append(outer_y, inner_y)]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    rs = np.random.RandomState(seed)
-    X, y = shuffle_like_sklearn(X, y, rs)
-    add_noise(X, noise, rs)
-    return X, y
+    return two_classes((outer_x, outer_y), (inner_x, inner_y), noise, seed)
 
 
 class Moons(Dataset):

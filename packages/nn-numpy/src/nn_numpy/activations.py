@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nn_core.contracts import Activation
+from nn_numpy.subnormal import exp_floor
 
 # Python floats, not numpy float64 scalars: those would upcast float32 arithmetic.
 _INV_SQRT2 = 1 / math.sqrt(2)
@@ -45,7 +46,9 @@ class Sigmoid(NumpyActivation):
     def forward(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
         from scipy.special import expit  # one stable ufunc; scipy loads on first use
 
-        return expit(Z, out=out)
+        floor = exp_floor(out.dtype)  # keeps σ(z) and 1 − σ(z) out of the subnormal range
+        np.clip(Z, floor, -floor, out=out)
+        return expit(out, out=out)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(1, A, out=out)
@@ -100,6 +103,7 @@ class Softmax(NumpyActivation):
 
     def forward(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)  # log-sum-exp shift
+        np.maximum(out, exp_floor(out.dtype), out=out)  # no subnormal probabilities (see subnormal.py)
         np.exp(out, out=out)
         out /= out.sum(axis=1, keepdims=True)
         return out

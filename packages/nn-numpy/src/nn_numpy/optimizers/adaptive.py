@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nn_core.contracts import Optimizer
+from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 _LR = {"type": "number", "exclusiveMinimum": 0, "description": "learning rate"}
 _EPS = {
@@ -39,6 +40,17 @@ class AdaptiveOptimizer(Optimizer):
         self._scratch = np.empty_like(params)
         self.t = 0
 
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        self.t += 1
+        self._update(params, grads)
+        if self.t % FLUSH_EVERY == 0:
+            for array in self.state.values():
+                flush_negligible(array)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One update; ``self.t`` already counts this step."""
+        raise NotImplementedError
+
     def state_dict(self) -> dict[str, Any]:
         return {"step": self.t, **{name: a.copy() for name, a in self.state.items()}}
 
@@ -62,8 +74,7 @@ class Adagrad(AdaptiveOptimizer):
     def __init__(self, *, lr: float = 0.01, eps: float = 1e-8) -> None:
         self.lr, self.eps = lr, eps
 
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        self.t += 1
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         G, s = self.state["sum_squares"], self._scratch
         np.multiply(grads, grads, out=s)
         G += s
@@ -91,8 +102,7 @@ class RMSprop(AdaptiveOptimizer):
     def __init__(self, *, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
         self.lr, self.rho, self.eps = lr, rho, eps
 
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        self.t += 1
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         E, s = self.state["mean_square"], self._scratch
         E *= self.rho
         np.multiply(grads, grads, out=s)
@@ -136,8 +146,7 @@ class Adam(AdaptiveOptimizer):
 
         self._axpy, self._scal = get_blas_funcs(("axpy", "scal"), (params,))
 
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        self.t += 1
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         m, v, s = self.state["m"], self.state["v"], self._scratch
         b1, b2 = self.beta1, self.beta2
         axpy, scal = self._axpy, self._scal

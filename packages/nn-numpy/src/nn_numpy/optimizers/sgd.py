@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nn_core.contracts import Optimizer
+from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 
 class SGD(Optimizer):
@@ -29,6 +30,7 @@ class SGD(Optimizer):
     def __init__(self, *, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         self.lr, self.momentum, self.nesterov = lr, momentum, nesterov
         self.velocity: np.ndarray | None = None
+        self.steps = 0
 
     def setup(self, params: np.ndarray) -> None:
         self._scratch = np.empty_like(params)
@@ -43,6 +45,9 @@ class SGD(Optimizer):
             return
         v *= self.momentum
         v += step
+        self.steps += 1
+        if self.steps % FLUSH_EVERY == 0:
+            flush_negligible(v)  # a zero gradient's velocity decays towards subnormal
         if self.nesterov:
             params += step
             params += np.multiply(v, self.momentum, out=step)
@@ -50,8 +55,9 @@ class SGD(Optimizer):
             params += v
 
     def state_dict(self) -> dict[str, Any]:
-        return {} if self.velocity is None else {"velocity": self.velocity.copy()}
+        return {} if self.velocity is None else {"velocity": self.velocity.copy(), "step": self.steps}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if "velocity" in state and self.velocity is not None:
             self.velocity[...] = state["velocity"]
+            self.steps = int(state.get("step", 0))
