@@ -46,9 +46,10 @@ class Sigmoid(NumpyActivation):
     def forward(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
         from scipy.special import expit  # one stable ufunc; scipy loads on first use
 
-        floor = exp_floor(out.dtype)  # keeps σ(z) and 1 − σ(z) out of the subnormal range
-        np.clip(Z, floor, -floor, out=out)
-        return expit(out, out=out)
+        if out.dtype == np.float32:  # keeps σ(z) out of the subnormal range (float64's is at z < −708)
+            floor = exp_floor(out.dtype)
+            return expit(np.clip(Z, floor, -floor, out=out), out=out)
+        return expit(Z, out=out)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(1, A, out=out)
@@ -88,12 +89,22 @@ class Relu(NumpyActivation):
 
     name = "relu"
 
+    def __init__(self) -> None:
+        self._mask: np.ndarray | None = None
+        self._mask_of: np.ndarray | None = None
+
     def forward(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return np.maximum(Z, 0, out=out)
+        # z · [z > 0] beats np.maximum here, and the mask is kept for backward,
+        # tied to the output it produced (an evaluation forward makes another).
+        if self._mask is None or self._mask.shape != Z.shape:
+            self._mask = np.empty(Z.shape, dtype=bool)
+        np.greater(Z, 0, out=self._mask)
+        self._mask_of = out
+        return np.multiply(Z, self._mask, out=out)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.multiply(dA, Z > 0, out=out)
-        return out
+        mask = self._mask if self._mask_of is A else Z > 0
+        return np.multiply(dA, mask, out=out)
 
 
 class Softmax(NumpyActivation):
