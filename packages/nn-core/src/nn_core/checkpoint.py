@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from nn_core.modelfile import prefixed, read_archive, section, write_archive
 # Settings that may differ between the interrupted run and its resumption.
 RESUMABLE_DIFFERENCES = {"epochs", "checkpoint", "log", "early_stopping", "callbacks"}
 NAME = re.compile(r"^epoch-(\d+)(?:-step-(\d+))?\.ckpt$")
+TEMPORARY = re.compile(r"^\.epoch-\d+(?:-step-\d+)?\.ckpt\..+\.tmp$")  # atomic_write's, left by a killed writer
+STALE_SECONDS = 600
+"""A temporary checkpoint untouched this long belongs to a writer that died (a live one writes continuously)."""
 
 
 def _comparable(document: Any) -> Any:
@@ -122,9 +126,15 @@ class Checkpointer:
 
     def _prune(self) -> None:
         try:
-            ours = sorted(p for p in self.directory.iterdir() if NAME.match(p.name))
+            names = list(self.directory.iterdir())
         except OSError:  # e.g. a directory we may write but not list: keeping old checkpoints is harmless
             return
+        ours = sorted(p for p in names if NAME.match(p.name))
+        stale = time.time() - STALE_SECONDS
         for old in ours[: max(0, len(ours) - self.keep)]:
             with contextlib.suppress(OSError):
                 old.unlink()
+        for temporary in (p for p in names if TEMPORARY.match(p.name)):
+            with contextlib.suppress(OSError):
+                if temporary.stat().st_mtime < stale:
+                    temporary.unlink()

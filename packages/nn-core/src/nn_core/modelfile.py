@@ -17,6 +17,7 @@ import contextlib
 import json
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -128,7 +129,10 @@ class NpzReader:
     ) -> None:
         self.handle: IO[bytes] = open(path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            size = os.fstat(self.handle.fileno()).st_size
+            status = os.fstat(self.handle.fileno())
+            if not stat.S_ISREG(status.st_mode):  # zipfile reads /dev/zero to its (non-existent) end
+                raise ArchiveError("not a regular file")
+            size = status.st_size
             self.archive = zipfile.ZipFile(self.handle)
             self.members = self._check(self.archive.infolist(), size, max_bytes, max_members, allow_compressed)
         except BaseException:

@@ -23,17 +23,20 @@ from nn_core.errors import DataError
 # _FLOAT can match a given text in one way only, so a failing line backtracks in linear time.
 _FLOAT = r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*"
 FLOATS = re.compile(rf"{_FLOAT}(?:,{_FLOAT})*")
+MAX_HEADER_BYTES = 1 << 20
 
 
 def read_header(path: Path) -> list[str]:
     """Column names on line 1 of a comma-separated file (BOM and whitespace stripped)."""
     try:
         with open(path, "rb") as f:
-            first = f.readline()
+            first = f.readline(MAX_HEADER_BYTES + 1)
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(first) > MAX_HEADER_BYTES:
+        raise DataError(f"{path} line 1: longer than {MAX_HEADER_BYTES} bytes; expected a header row")
     try:
         text = first.decode("utf-8-sig").strip()
     except UnicodeDecodeError:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import difflib
 import os
+import stat
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,6 +32,8 @@ LABEL_TYPES = ("auto", "class", "number")
 def _header(path: Path) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero: a first line without end
+                raise DataError(f"{path}: not a regular file")
             header = next(csv.reader(f), [])
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
@@ -44,6 +48,8 @@ def _header(path: Path) -> list[str]:
         raise DataError(f"{path} line 1: expected a header row naming the columns, got an empty line")
     seen: set[str] = set()
     for number, name in enumerate(header, start=1):
+        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):  # messages are one line each
+            raise DataError(f"{path} line 1: column {number}'s name {name!r} holds control characters")
         if name in seen:
             raise DataError(f"{path} line 1: column name {name!r} appears twice (again as column {number})")
         seen.add(name)

@@ -35,7 +35,7 @@ CLASSES = class_names(10)
 def _check_header(path: Path, expected: list[str], what: str) -> None:
     header = read_header(path)
     if header != expected:
-        got = ",".join(header)
+        got = "".join(c if c.isprintable() else repr(c)[1:-1] for c in ",".join(header))  # one line, always
         got = got if len(got) <= 60 else got[:57] + "..."
         raise DataError(
             f"{path} line 1: expected the {what} header '{expected[0]},{expected[1]},...,{expected[-1]}' "

@@ -28,7 +28,9 @@ from yaml.resolver import Resolver
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 
 try:  # libyaml's scanner and parser: about five times faster than PyYAML's own
-    from yaml.cyaml import CParser
+    import yaml.cyaml
+
+    CParser: Any = yaml.cyaml.CParser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     CParser = None
 
@@ -39,6 +41,7 @@ MAX_NODES = 100_000
 
 _TOO_MANY = f"document holds more than {MAX_NODES} values, the most a spec may hold"
 _TOO_DEEP = f"document nested deeper than {MAX_DEPTH} levels"
+_NO_ALIASES = "YAML anchors and aliases (&name, *name) are not allowed in a spec"
 
 
 @dataclass
@@ -72,11 +75,12 @@ class _Guard(Composer):
 
     _depth = 0
     _nodes = 0
+    peek_event: Any  # the parser's (PyYAML's or libyaml's)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise yaml.MarkedYAMLError(None, None, "YAML aliases (*name) are not allowed in a spec", event.start_mark)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.MarkedYAMLError(None, None, _NO_ALIASES, event.start_mark)
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise yaml.MarkedYAMLError(None, None, _TOO_MANY, event.start_mark)
@@ -97,7 +101,7 @@ _LOADERS: list[type] = [_SpecLoader]
 
 if CParser is not None:
 
-    class _CSpecLoader(_Guard, CParser, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
+    class _CSpecLoader(_Guard, CParser, SafeConstructor, Resolver):
         """libyaml's parser with PyYAML's composer (guarded) and safe constructor."""
 
         def __init__(self, stream: str) -> None:
@@ -181,6 +185,8 @@ def _walk(node: yaml.Node, loader: Any, path: Path, doc: Document, depth: int) -
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise SpecError([doc.issue(path, f"keys must be strings, got {type(key).__name__}")])
             key = str(key) if not isinstance(key, str) else key
+            if not key.isprintable():
+                raise SpecError([doc.issue(path, _unprintable(key))])
             if key in result:
                 line, col = _mark(key_node)
                 raise SpecError([SpecIssue(path + (key,), "duplicate key", doc.source, line, col)])
@@ -215,24 +221,32 @@ def parse_yaml(text: str, source: str | None = None) -> Document:
     return doc
 
 
+def _unprintable(key: str) -> str:
+    return f"key {key!r} holds control or other unprintable characters"
+
+
 def check_shape(data: Any, source: str | None = None) -> None:
-    """Refuse data nested deeper than :data:`MAX_DEPTH` or holding more than :data:`MAX_NODES` values.
+    """Refuse data nested deeper than :data:`MAX_DEPTH`, holding more than :data:`MAX_NODES` values,
+    or with keys that would not print on one line (``"a\\nb"``: every problem is reported on one line).
 
     Iterative, so it is safe on data of any depth (JSON, dicts given directly).
     """
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    stack: list[tuple[Any, Path]] = [(data, ())]
     nodes = 0
     while stack:
-        value, depth = stack.pop()
+        value, path = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
             raise SpecError([SpecIssue((), _TOO_MANY, source)])
-        if depth > MAX_DEPTH:
+        if len(path) > MAX_DEPTH:
             raise SpecError([SpecIssue((), _TOO_DEEP, source)])
         if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
+            for key, sub in value.items():
+                if isinstance(key, str) and not key.isprintable():
+                    raise SpecError([SpecIssue(path, _unprintable(key), source)])
+                stack.append((sub, path + (key,) if isinstance(key, (str, int)) else path + (str(key),)))
         elif isinstance(value, (list, tuple)):
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((sub, path + (index,)) for index, sub in enumerate(value))
 
 
 class _DuplicateKey(Exception):
@@ -276,11 +290,14 @@ def parse_json(text: str, source: str | None = None) -> Document:
 def read_spec(path: str | FsPath) -> Document:
     """Parse a spec file (``.json`` as JSON, anything else as YAML)."""
     path = FsPath(path)
+    too_big = f"spec file is larger than {MAX_SPEC_BYTES} bytes, the most a spec may be"
     try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecError([SpecIssue((), f"spec file is {size} bytes; the limit is {MAX_SPEC_BYTES}", str(path))])
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError([SpecIssue((), too_big, str(path))])
+        with open(path, encoding="utf-8") as f:  # bounded: a pipe or /dev/zero has no size to check
+            text = f.read(MAX_SPEC_BYTES + 1)
+        if len(text) > MAX_SPEC_BYTES:
+            raise SpecError([SpecIssue((), too_big, str(path))])
     except FileNotFoundError:
         raise SpecError([SpecIssue((), "spec file not found", str(path))]) from None
     except UnicodeDecodeError as exc:

@@ -34,9 +34,16 @@ def parse_path(text: str) -> Path:
     return tuple(parts)
 
 
+def _one_line(exc: Exception) -> str:
+    """A YAML error's problem without its multi-line position (the value is a few characters)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return " ".join(str(p) for p in (exc.context, exc.problem) if p) or type(exc).__name__
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def apply_override(document: Document, assignment: str) -> None:
     """Apply one ``path=value`` to ``document`` in place."""
-    where = f"--set {assignment}"
+    where = f"--set {assignment}" if assignment.isprintable() else f"--set {assignment!r}"
     if "=" not in assignment:
         raise SpecError([SpecIssue((), f"override must look like path=value, got {assignment!r}", where)])
     key, _, raw = assignment.partition("=")
@@ -44,7 +51,7 @@ def apply_override(document: Document, assignment: str) -> None:
         path = parse_path(key.strip())
         value = load_scalar(raw) if raw.strip() else ""
     except (ValueError, yaml.YAMLError) as exc:
-        raise SpecError([SpecIssue((), f"bad override: {exc}", where)]) from None
+        raise SpecError([SpecIssue((), f"bad override: {_one_line(exc)}", where)]) from None
     if not isinstance(document.data, dict):
         document.data = {}
     node: Any = document.data

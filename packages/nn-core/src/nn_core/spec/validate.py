@@ -138,7 +138,7 @@ def collect_issues(document: Document, composed: ComposedSchema, registry: Regis
         return [document.issue((), f"a spec must be a mapping of keys, got {_describe(document.data)}")]
     validator = SpecValidator(composed.schema)
     seen: set[tuple[Path, str]] = set()
-    issues = []
+    issues: list[SpecIssue] = []
     more = False
     for error in validator.iter_errors(document.data):
         path, message = _message(error, registry)
