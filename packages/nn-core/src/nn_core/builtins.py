@@ -62,17 +62,17 @@ class Inline(Dataset):
         if len(self.features) != len(self.targets):
             raise DataError(f"inline dataset: {len(self.features)} feature rows but {len(self.targets)} targets")
         X = np.asarray(self.features, dtype=np.float64)
-        y = np.asarray(self.targets)
-        if (
-            y.ndim == 1
-            and np.all(np.mod(y, 1) == 0)
-            and self.classes is not None
-            or y.ndim == 1
-            and np.issubdtype(y.dtype, np.integer)
-        ):
+        try:
+            y = np.asarray(self.targets, dtype=np.float64)
+        except ValueError:
+            raise DataError("inline dataset: targets must be all numbers or all lists of the same length") from None
+        if not (np.isfinite(X).all() and np.isfinite(y).all()):
+            raise DataError("inline dataset: features and targets must be finite numbers (no NaN or infinity)")
+        # Whole-number targets written as integers (or with class names) are class labels;
+        # anything written as floats is a regression target.
+        integral = all(isinstance(t, int) and not isinstance(t, bool) for t in self.targets)
+        if y.ndim == 1 and (integral or (self.classes is not None and np.all(np.mod(y, 1) == 0))):
             y = y.astype(np.int64)
-        else:
-            y = y.astype(np.float64)
         return Data(X, y, tuple(self.classes) if self.classes else None)
 
 

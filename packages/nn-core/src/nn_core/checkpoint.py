@@ -35,6 +35,9 @@ def _comparable(document: Any) -> Any:
     training = doc.get("training", {})
     if isinstance(training, dict):
         doc["training"] = {k: v for k, v in training.items() if k not in RESUMABLE_DIFFERENCES}
+    optimizer = doc.get("optimizer")
+    if isinstance(optimizer, dict):  # a diverged run resumes from its last checkpoint with a smaller lr
+        doc["optimizer"] = {k: v for k, v in optimizer.items() if k != "lr"}
     return doc
 
 
@@ -70,7 +73,7 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     """Put a checkpoint's state into a freshly built experiment; return the loop state."""
     if _comparable(meta.get("spec", {})) != _comparable(experiment.spec.document):
         raise NNError(
-            f"checkpoint {path} was written for a different spec; only training."
+            f"checkpoint {path} was written for a different spec; only optimizer.lr and training."
             f"{{{', '.join(sorted(RESUMABLE_DIFFERENCES))}}} may change when resuming"
         )
     if meta.get("data_hash") != experiment.data_hash:

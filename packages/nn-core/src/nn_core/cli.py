@@ -472,6 +472,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nn: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError as exc:
+        if args.debug:
+            raise
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"nn: error: out of memory{detail}; is a layer or the data larger than intended?", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug in nn or a plugin: say so, briefly
         if args.debug:
             raise

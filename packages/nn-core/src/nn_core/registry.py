@@ -135,8 +135,9 @@ def unknown_name_message(kind: str, name: str, installed: list[str]) -> str:
     close = difflib.get_close_matches(str(name), installed, n=1, cutoff=0.6)
     if close:
         message += f"; did you mean {close[0]!r}?"
+    kinds = f"{kind}es" if kind.endswith("s") else f"{kind}s"
     if installed:
-        message += f" Installed {kind}s: {', '.join(installed)}"
+        message += f" Installed {kinds}: {', '.join(installed)}"
     else:
         message += f"; no {kind} is installed (is a backend plugin such as nn-numpy installed?)"
     return message

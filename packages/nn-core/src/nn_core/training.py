@@ -261,6 +261,21 @@ class _Loop:
             self.log()
 
 
+@contextmanager
+def _pointing_to_last_checkpoint(loop: _Loop) -> Iterator[None]:
+    """A diverged run names the newest (finite) checkpoint it can be resumed from."""
+    try:
+        yield
+    except TrainingError as exc:
+        last = getattr(loop.checkpointer, "last_path", None)
+        if last is None:
+            raise
+        raise TrainingError(
+            f"{exc}; the last checkpoint, {last}, holds finite weights: resume it with a smaller "
+            f"learning rate (--resume {last} --set optimizer.lr=...)"
+        ) from None
+
+
 def call_lifecycle(pm: Any, name: str, **kwargs: Any) -> list[Any]:
     from nn_core.plugins import call_hook
 
@@ -304,7 +319,11 @@ def train(
             loop.checkpointer = Checkpointer(checkpoint_dir, experiment.spec.training.epochs + 1, 1)
         # Overflow inside a diverging step is reported by the finiteness guard, with
         # the epoch and a hint, instead of as a numpy warning per operation.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), loop.interrupt.installed():
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            loop.interrupt.installed(),
+            _pointing_to_last_checkpoint(loop),
+        ):
             if resume is not None:
                 loop.resume_from(resume)
             else:

@@ -7,7 +7,7 @@ from typing import Any
 
 from nn_core.registry import Registry
 from nn_core.spec.errors import SpecError, SpecIssue, format_path
-from nn_core.spec.loader import Document, parse_json, parse_yaml, read_spec
+from nn_core.spec.loader import Document, check_shape, parse_json, parse_yaml, read_spec
 from nn_core.spec.model import ComponentSpec, Spec, to_spec
 from nn_core.spec.overrides import apply_overrides
 from nn_core.spec.schema import ComposedSchema, compose_schema
@@ -31,6 +31,7 @@ def load_spec(
 
         registry = default_registry()
     if isinstance(source, dict):
+        check_shape(source)  # before deepcopy, which recurses
         document = Document(copy.deepcopy(source), None)
     else:
         document = read_spec(source)
