@@ -46,7 +46,10 @@ def mnist_split() -> tuple[Any, Any, Any, Any]:
     return X[train], y[train].astype(np.int64), X[test], y[test].astype(np.int64)
 
 
-FASHION_FILES = {"images": str(FASHION / "train-images-idx3-ubyte.gz"), "labels": str(FASHION / "train-labels-idx1-ubyte.gz")}
+FASHION_FILES = {
+    "images": str(FASHION / "train-images-idx3-ubyte.gz"),
+    "labels": str(FASHION / "train-labels-idx1-ubyte.gz"),
+}
 
 
 def fashion() -> tuple[Any, Any]:
@@ -180,8 +183,15 @@ def _sklearn_mlp(data: tuple[Any, Any, Any, Any], widths: list[int], epochs: int
 
     X, y, Xt, yt = data
     clf = MLPClassifier(
-        hidden_layer_sizes=tuple(widths[1:-1]), solver="adam", learning_rate_init=1e-3, batch_size=batch,
-        max_iter=epochs, tol=0.0, n_iter_no_change=10**9, random_state=0, alpha=0.0,
+        hidden_layer_sizes=tuple(widths[1:-1]),
+        solver="adam",
+        learning_rate_init=1e-3,
+        batch_size=batch,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        random_state=0,
+        alpha=0.0,
     )
     started = time.perf_counter()
     with warnings.catch_warnings():
@@ -254,7 +264,8 @@ def worker_startup() -> dict[str, Any]:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "nn_core.cli", "validate", str(ROOT / "specs" / "spirals.yaml")],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         walls.append(time.perf_counter() - started)
     return {"seconds": statistics.median(walls)}
@@ -312,45 +323,65 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
 
     if "tutorial" in scales:
         nn_, np_, torch_ = (measure(w, repeat) for w in ("nn_tutorial", "numpy_tutorial", "torch_tutorial"))
-        rows += [("tutorial", "nn (specs/spirals.yaml)", fmt(nn_)), ("tutorial", "numpy script", fmt(np_)),
-                 ("tutorial", "pytorch", fmt(torch_))]
-        checks += [(f"tutorial: nn / numpy script = {ratio(nn_, np_):.2f} (target <= 0.5)", ratio(nn_, np_) <= 0.5),
-                   (f"tutorial: nn / pytorch = {ratio(nn_, torch_):.2f} (target < 1)", ratio(nn_, torch_) < 1)]
+        rows += [
+            ("tutorial", "nn (specs/spirals.yaml)", fmt(nn_)),
+            ("tutorial", "numpy script", fmt(np_)),
+            ("tutorial", "pytorch", fmt(torch_)),
+        ]
+        checks += [
+            (f"tutorial: nn / numpy script = {ratio(nn_, np_):.2f} (target <= 0.5)", ratio(nn_, np_) <= 0.5),
+            (f"tutorial: nn / pytorch = {ratio(nn_, torch_):.2f} (target < 1)", ratio(nn_, torch_) < 1),
+        ]
     if "mnist" in scales:
         nn_, torch_, sk = (measure(w, repeat) for w in ("nn_mnist", "torch_mnist", "sklearn_mnist"))
-        rows += [("mnist", "nn", fmt(nn_, "epoch_seconds") + " per epoch"),
-                 ("mnist", "pytorch", fmt(torch_, "epoch_seconds") + " per epoch"),
-                 ("mnist", "scikit-learn", fmt(sk, "epoch_seconds") + " per epoch")]
+        rows += [
+            ("mnist", "nn", fmt(nn_, "epoch_seconds") + " per epoch"),
+            ("mnist", "pytorch", fmt(torch_, "epoch_seconds") + " per epoch"),
+            ("mnist", "scikit-learn", fmt(sk, "epoch_seconds") + " per epoch"),
+        ]
         gap = abs(nn_.get("test_accuracy", 0) - torch_.get("test_accuracy", 1))
-        checks += [(f"mnist: nn / pytorch epoch = {ratio(nn_, torch_):.2f} (target <= 0.5)", ratio(nn_, torch_) <= 0.5),
-                   (f"mnist: nn / scikit-learn epoch = {ratio(nn_, sk):.2f} (target <= 0.7)", ratio(nn_, sk) <= 0.7),
-                   (f"mnist: |test accuracy nn - pytorch| = {gap:.3f} (target <= 0.01)", gap <= 0.01)]
+        checks += [
+            (f"mnist: nn / pytorch epoch = {ratio(nn_, torch_):.2f} (target <= 0.5)", ratio(nn_, torch_) <= 0.5),
+            (f"mnist: nn / scikit-learn epoch = {ratio(nn_, sk):.2f} (target <= 0.7)", ratio(nn_, sk) <= 0.7),
+            (f"mnist: |test accuracy nn - pytorch| = {gap:.3f} (target <= 0.01)", gap <= 0.01),
+        ]
     if "fashion" in scales:
         if not FASHION.is_dir():
             rows.append(("fashion", "skipped", f"{FASHION} missing: apt-get install dataset-fashion-mnist"))
         else:
-            results = {w: measure(w, repeat) for w in ("nn_fashion", "torch_fashion", "torch_fused_fashion",
-                                                       "sklearn_fashion", "matmul_peak")}
+            results = {
+                w: measure(w, repeat)
+                for w in ("nn_fashion", "torch_fashion", "torch_fused_fashion", "sklearn_fashion", "matmul_peak")
+            }
             nn_, fused = results["nn_fashion"], results["torch_fused_fashion"]
             peak = results["matmul_peak"]["gflops"]
             floor = fashion_gemm_flops(60000) / (peak * 1e9)
-            for name, label in (("nn_fashion", "nn"), ("torch_fashion", "pytorch (default Adam)"),
-                                ("torch_fused_fashion", "pytorch (fused Adam)"), ("sklearn_fashion", "scikit-learn")):
+            for name, label in (
+                ("nn_fashion", "nn"),
+                ("torch_fashion", "pytorch (default Adam)"),
+                ("torch_fused_fashion", "pytorch (fused Adam)"),
+                ("sklearn_fashion", "scikit-learn"),
+            ):
                 rows.append(("fashion", label, fmt(results[name], "epoch_seconds") + " per epoch"))
             rows.append(("fashion", "GEMM floor", f"{floor:.3f} s per epoch ({peak:.1f} GFLOP/s float32 peak)"))
             rss = nn_["peak_rss_mb"] / results["torch_fashion"]["peak_rss_mb"]
             checks += [
-                (f"fashion: nn / pytorch fused epoch = {ratio(nn_, fused, 'epoch_seconds'):.2f} (target <= 0.8)",
-                 ratio(nn_, fused, "epoch_seconds") <= 0.8),
-                (f"fashion: nn epoch / GEMM floor = {nn_['epoch_seconds'] / floor:.2f} (target <= 2)",
-                 nn_["epoch_seconds"] / floor <= 2),
+                (
+                    f"fashion: nn / pytorch fused epoch = {ratio(nn_, fused, 'epoch_seconds'):.2f} (target <= 0.8)",
+                    ratio(nn_, fused, "epoch_seconds") <= 0.8,
+                ),
+                (
+                    f"fashion: nn epoch / GEMM floor = {nn_['epoch_seconds'] / floor:.2f} (target <= 2)",
+                    nn_["epoch_seconds"] / floor <= 2,
+                ),
                 (f"fashion: nn / pytorch peak RSS = {rss:.2f} (target <= 0.6)", rss <= 0.6),
             ]
     if "startup" in scales:
         startup = measure("startup", 1)
         rows.append(("startup", "nn validate specs/spirals.yaml", fmt(startup)))
-        checks.append((f"startup: {startup.get('seconds', float('nan')):.3f} s (target < 0.5)",
-                       startup.get("seconds", 1) < 0.5))
+        checks.append(
+            (f"startup: {startup.get('seconds', float('nan')):.3f} s (target < 0.5)", startup.get("seconds", 1) < 0.5)
+        )
 
     width = max(len(r[1]) for r in rows)
     for scale, name, value in rows:

@@ -107,7 +107,7 @@ def data_hash(data: Data) -> str:
     for array in (data.X, data.y):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(memoryview(array).cast("B"))  # no copy of a dataset-sized buffer
+        digest.update(array.data.cast("B"))  # no copy of a dataset-sized buffer
     return "sha256:" + digest.hexdigest()
 
 

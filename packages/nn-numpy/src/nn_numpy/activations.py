@@ -103,7 +103,7 @@ class Relu(NumpyActivation):
         return np.multiply(Z, self._mask, out=out)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray, out: np.ndarray) -> np.ndarray:
-        mask = self._mask if self._mask_of is A else Z > 0
+        mask = self._mask if self._mask is not None and self._mask_of is A else Z > 0
         return np.multiply(dA, mask, out=out)
 
 

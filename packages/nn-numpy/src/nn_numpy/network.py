@@ -16,7 +16,6 @@ import numpy as np
 
 from nn_core.contracts import Layer, Loss, Optimizer, Regularizer
 
-
 EVAL_ROWS = 4096
 """Rows per chunk when evaluating or predicting on many samples."""
 

@@ -158,7 +158,5 @@ def check_distribution(distribution: str, registry: Registry | None = None) -> l
             message = str(exc)
             failures.append(message if message.startswith(checked[-1]) else f"{checked[-1]}: {message}")
     if failures:
-        raise AssertionError(
-            f"{len(failures)} conformance failure(s) in {distribution}:\n" + "\n".join(failures)
-        )
+        raise AssertionError(f"{len(failures)} conformance failure(s) in {distribution}:\n" + "\n".join(failures))
     return checked

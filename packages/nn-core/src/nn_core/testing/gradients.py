@@ -66,8 +66,7 @@ def _array(subj: Subject, method: str, value: Any, shape: tuple[int, ...], dtype
         raise subj.fail(f"{method} returned shape {value.shape}, expected {shape}")
     if value.dtype != np.dtype(dtype):
         raise subj.fail(
-            f"{method} returned {value.dtype} for {np.dtype(dtype)} inputs (float32 must stay float32, "
-            "float64 float64)"
+            f"{method} returned {value.dtype} for {np.dtype(dtype)} inputs (float32 must stay float32, float64 float64)"
         )
     return value
 

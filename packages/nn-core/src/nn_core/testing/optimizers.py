@@ -134,8 +134,7 @@ def _check_step_optimizer(subj: Subject, problem: Quadratic) -> None:
     call(subj, "load_state_dict", resumed.opt.load_state_dict, saved)
     after_reload = resumed.run(RESUME_AFTER)
     hint = (
-        f"state_dict must hold all of its state (it saved {sorted(saved) or 'nothing'}), "
-        "and load_state_dict restore it"
+        f"state_dict must hold all of its state (it saved {sorted(saved) or 'nothing'}), and load_state_dict restore it"
     )
     if not np.array_equal(continued, after_reload):
         gap = float(np.max(np.abs(continued - after_reload)))
