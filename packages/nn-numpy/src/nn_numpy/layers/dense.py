@@ -60,7 +60,6 @@ class Dense(Layer):
         self.dtype = np.dtype(dtype)
         self._buffers = Buffers(self.dtype)
         self._ones_by_size: dict[int, np.ndarray] = {}
-        self._ger: Any = None
         self.param_shapes = {"weight": (self.units, input_dim)}
         if self.use_bias:
             self.param_shapes["bias"] = (self.units,)
@@ -79,15 +78,6 @@ class Dense(Layer):
             ones = self._ones_by_size[n] = np.ones(n, dtype=self.dtype)
         return ones
 
-    def _add_bias(self, Z: np.ndarray) -> None:
-        """Z += b as a BLAS rank-1 update, Zᵀ += b ⊗ 1: numpy's broadcast add walks a
-        narrow (n, units) array row by row and takes two to four times as long."""
-        if self._ger is None:
-            from scipy.linalg.blas import get_blas_funcs  # scipy loads on first use
-
-            (self._ger,) = get_blas_funcs(("ger",), (Z,))
-        self._ger(1.0, self.weights["bias"], self._ones(Z.shape[0]), a=Z.T, overwrite_a=1)
-
     def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         n = X.shape[0]
         W = self.weights["weight"]
@@ -101,7 +91,7 @@ class Dense(Layer):
         Z = self._buffers.get("Z", (n, self.units))
         np.matmul(X, W.T, out=Z)
         if self.use_bias:
-            self._add_bias(Z)
+            Z += self.weights["bias"]
         A = self.activation.forward(Z, self._buffers.get("A", (n, self.units)))
         self.X, self.Z, self.A = X, Z, A
         self.logits = Z
