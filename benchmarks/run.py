@@ -71,8 +71,15 @@ def nn_experiment(spec: dict[str, Any], X: Any, y: Any) -> Any:
 
 
 def mlp_spec(widths: list[int], epochs: int, batch: int, dtype: str) -> dict[str, Any]:
-    layers = [{"type": "dense", "units": w, "activation": "relu", "init": "he_normal"} for w in widths[1:-1]]
-    layers.append({"type": "dense", "units": widths[-1], "activation": "softmax"})
+    # PyTorch's nn.Linear default draws: weights and biases U(±1/√fan_in), so both
+    # frameworks start from the same distribution and accuracies compare.
+    layers = []
+    last = len(widths) - 2
+    for i, (fan_in, units) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        bound = fan_in**-0.5
+        init = {"type": "uniform", "low": -bound, "high": bound}
+        activation = "softmax" if i == last else "relu"
+        layers.append({"type": "dense", "units": units, "activation": activation, "init": init, "bias_init": init})
     return {
         "seed": 0,
         "dtype": dtype,
@@ -231,9 +238,21 @@ def worker_nn_fashion() -> dict[str, Any]:
     widths, epochs, batch = FASHION_NET
     spec = mlp_spec(widths, epochs, batch, "float32")
     spec["data"] = {"dataset": {"type": "idx", **FASHION_FILES}}
-    experiment = build(load_spec(spec))
+    spec = load_spec(spec)
+    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # interpreter and libraries
+    experiment = build(spec)
     run = train(experiment, pm=get_plugin_manager(entry_point_group=None))
-    return {"seconds": run.train_seconds, "epoch_seconds": run.train_seconds / epochs}
+    network = experiment.network
+    data_mb = sum(a.nbytes for a in (experiment.splits["train"].X, experiment.splits["train"].Y)) / 2**20
+    # parameters, gradients and Adam's m, v and scratch: five flat buffers
+    model_mb = 5 * network.flat_params.nbytes / 2**20
+    batch_mb = batch * sum(widths[1:]) * 4 * network.flat_params.itemsize / 2**20  # Z, A, dZ, dX per layer
+    return {
+        "seconds": run.train_seconds,
+        "epoch_seconds": run.train_seconds / epochs,
+        "baseline_mb": baseline_mb,
+        "budget_mb": 1.5 * (data_mb + model_mb + batch_mb),
+    }
 
 
 def worker_torch_fashion() -> dict[str, Any]:
@@ -376,6 +395,13 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
                 ),
                 (f"fashion: nn / pytorch peak RSS = {rss:.2f} (target <= 0.6)", rss <= 0.6),
             ]
+            if "budget_mb" in nn_:
+                used = nn_["peak_rss_mb"] - nn_["baseline_mb"]
+                checks.append((
+                    f"fashion: nn peak RSS above its start ({nn_['baseline_mb']:.0f} MB) = {used:.0f} MB "
+                    f"(target <= 1.5 x (data + model + batch) = {nn_['budget_mb']:.0f} MB)",
+                    used <= nn_["budget_mb"],
+                ))
     if "startup" in scales:
         startup = measure("startup", 1)
         rows.append(("startup", "nn validate specs/spirals.yaml", fmt(startup)))
