@@ -162,8 +162,11 @@ def test_divergence_through_the_cli(scratch: dict[str, Path]) -> None:
         "--set", f"training.checkpoint={{dir: {ckpt}, keep: 1000}}",
     )  # fmt: skip
     assert result.returncode == 1
+    last = ckpt / "epoch-000003.ckpt"
     assert result.stderr.splitlines() == [
-        "nn: error: loss became NaN or infinite at epoch 4 (optimizer lr is 1000.0; try a smaller learning rate)"
+        "nn: error: loss became NaN or infinite at epoch 4 (optimizer lr is 1000.0; try a smaller learning rate); "
+        f"the last checkpoint, {last}, holds finite weights: resume it with a smaller learning rate "
+        f"(--resume {last} --set optimizer.lr=...)"
     ]
     assert not (out / "model.nn").exists()
     names = sorted(p.name for p in ckpt.iterdir())

@@ -84,7 +84,7 @@ def test_checkpoint_for_other_spec_is_refused(spec_path: Path, tmp_path: Path) -
 
     ckpt_dir = tmp_path / "ckpt"
     train(build(load_spec(spec_path, [f"training.checkpoint.dir={ckpt_dir}", "training.epochs=5"])))
-    experiment = build(load_spec(spec_path, ["optimizer.lr=0.5"]))
+    experiment = build(load_spec(spec_path, ["optimizer.momentum=0.5"]))
     arrays, meta = load_checkpoint(ckpt_dir / "epoch-000005.ckpt")
     with pytest.raises(NNError, match="different spec"):
         restore(experiment, arrays, meta, "x")
@@ -192,3 +192,13 @@ def test_early_stopping_restores_best_weights(tmp_path: Path) -> None:
     rows = log.read_text().splitlines()
     assert rows[0] == "epoch,train.loss,train.accuracy,dev.loss,dev.accuracy"
     assert len(rows) == 1 + len(run.history)
+
+
+def test_resume_may_lower_the_learning_rate(spec_path: Path, tmp_path: Path) -> None:
+    # What a diverged run needs: its last finite checkpoint, continued with a smaller lr.
+    ckpt_dir = tmp_path / "ckpt"
+    train(build(load_spec(spec_path, [f"training.checkpoint.dir={ckpt_dir}", "training.epochs=5"])))
+    experiment = build(load_spec(spec_path, ["optimizer.lr=0.01", "training.epochs=8"]))
+    arrays, meta = load_checkpoint(ckpt_dir / "epoch-000005.ckpt")
+    run = train(experiment, resume=restore(experiment, arrays, meta, "epoch-5"))
+    assert run.epoch == 8 and experiment.optimizer.lr == pytest.approx(0.01 * 0.5**1)  # step schedule: 5 epochs
