@@ -111,10 +111,8 @@ def type_check(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks, `python benchmarks/run.py`, against installed builds (not in the default run)."""
-    script = ROOT / "benchmarks" / "run.py"
-    if not script.is_file():
-        session.error(f"{script.relative_to(ROOT)} does not exist yet")
-    install(session, tuple(Package), "matplotlib")
+    """Run `python benchmarks/run.py` against installed builds, with PyTorch (the CPU build on
+    disk), scikit-learn and mlxtend installed here only (not in the default run)."""
+    install(session, tuple(Package), "torch==2.13.0", "scikit-learn", "mlxtend", "threadpoolctl")
     session.chdir(ROOT)
-    session.run("python", str(script), *session.posargs, env={"MPLBACKEND": "Agg"})
+    session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
