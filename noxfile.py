@@ -113,6 +113,6 @@ def type_check(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run `python benchmarks/run.py` against installed builds, with PyTorch (the CPU build on
     disk), scikit-learn and mlxtend installed here only (not in the default run)."""
-    install(session, tuple(Package), "torch==2.13.0", "scikit-learn", "mlxtend", "threadpoolctl")
+    install(session, tuple(Package), "torch==2.13.0", "scikit-learn", "mlxtend")
     session.chdir(ROOT)
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
