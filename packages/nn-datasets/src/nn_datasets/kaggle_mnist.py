@@ -100,7 +100,10 @@ def _csv_in(folder: str | os.PathLike[str], name: str) -> Path:
     path = folder / name
     if not path.is_file():
         where = "no such folder" if not folder.is_dir() else f"it holds no {name}"
-        raise DataError(f"{path}: no such file ({where}); expected Kaggle digit-recognizer's {name} there")
+        raise DataError(
+            f"{path}: no such file ({where}); expected Kaggle digit-recognizer's {name} there"
+            " (point a spec at its folder with --set data.dataset.path=DIR)"
+        )
     return path
 
 
