@@ -189,7 +189,8 @@ def test_missing_file_names_the_path_looked_for(tmp_path):
         dataset(tmp_path / "mnist").load()
     assert str(err.value) == (
         f"{tmp_path / 'mnist' / 'train.csv'}: no such file (no such folder); "
-        "expected Kaggle digit-recognizer's train.csv there (point a spec at its folder with --set data.dataset.path=DIR)"
+        "expected Kaggle digit-recognizer's train.csv there"
+        " (point a spec at its folder with --set data.dataset.path=DIR)"
     )
     with pytest.raises(DataError, match=r"test\.csv: no such file \(it holds no test\.csv\)"):
         load_kaggle_test(tmp_path)
