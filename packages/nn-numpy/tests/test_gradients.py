@@ -173,11 +173,11 @@ def test_check_leaves_network_unchanged(registry: Registry) -> None:
         registry, [*hidden("tanh"), dense(3, "softmax")], "categorical_cross_entropy", X=X, y=y
     )
     network = experiment.network
-    before = network.state()
+    before = network.state_arrays()
     generators = network.rng_state()
     check_gradients(experiment)
     assert network.rng_state() == generators  # later training draws the same masks
-    after = network.state()
+    after = network.state_arrays()
     assert before.keys() == after.keys() and "layers.1.running_mean" in after
     for name in before:
         np.testing.assert_array_equal(before[name], after[name])

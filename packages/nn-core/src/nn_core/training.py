@@ -329,7 +329,6 @@ def train(
             else:
                 loop.log()
             call_lifecycle(pm, "nn_train_start", run=run)
-            loop.listens = bool(pm.hook.nn_epoch_end.get_hookimpls())
             started = time.perf_counter()
             if getattr(experiment.optimizer, "full_batch", False):
                 loop.minimize()

@@ -178,15 +178,11 @@ class NumpyNetwork:
             for name, array in getattr(layer, "buffers", {}).items()
         }
 
-    def state(self) -> dict[str, Any]:
-        """Copies of every parameter and buffer, by name."""
-        return {name: p.copy() for name, p in {**self.parameters, **self.buffers}.items()}
-
     # -- model files and checkpoints ------------------------------------------------
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer, by name (what a model file stores)."""
-        return self.state()
+        return {name: p.copy() for name, p in {**self.parameters, **self.buffers}.items()}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Assign stored arrays into the parameters and buffers, checking names and shapes."""
