@@ -8,7 +8,8 @@ Nesterov is ``θ ← θ + μv − lr·g``; RMSprop's decay is ``rho``), and even
 the rule is the same, torch's fused Adam orders its arithmetic differently
 (``lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + eps)``), so float64 results would drift
 from nn-numpy's by rounding. Each update here is the same sequence of
-elementwise IEEE operations nn-numpy performs (no ``alpha=``/``value=``
+elementwise IEEE operations nn-numpy performs (square roots through
+numpy on the CPU: see ``nn_torch.tensors.sqrt``) (no ``alpha=``/``value=``
 arguments, which torch may compute with a fused multiply-add), over one flat
 tensor, so the float64 updates agree with nn-numpy's to the last bit given
 the same gradients. Decaying state is flushed every ``FLUSH_EVERY`` steps
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from nn_torch.tensors import FLUSH_EVERY, flush_negligible, to_numpy
+from nn_torch.tensors import FLUSH_EVERY, flush_negligible, sqrt, to_numpy
 
 try:  # contract v2
     from nn_core.contracts import StepOptimizer
@@ -160,7 +161,7 @@ class Adagrad(AdaptiveOptimizer):
         G, s = self.state["sum_squares"], self._scratch
         torch.mul(grads, grads, out=s)
         G += s
-        torch.sqrt(G, out=s)
+        sqrt(G, s)
         s += self.eps
         torch.div(grads, s, out=s)
         s *= self.lr
@@ -194,7 +195,7 @@ class RMSprop(AdaptiveOptimizer):
         torch.mul(grads, grads, out=s)
         s *= 1 - self.rho
         E += s
-        torch.sqrt(E, out=s)
+        sqrt(E, s)
         s += self.eps
         torch.div(grads, s, out=s)
         s *= self.lr
@@ -235,7 +236,7 @@ class Adam(AdaptiveOptimizer):
         v += s  # v ← β₂v + (1 − β₂)g²
         # m̂ / (√v̂ + eps) = c · m / (√v + eps·√(1 − β₂ᵗ)),  c = √(1 − β₂ᵗ) / (1 − β₁ᵗ)
         root = math.sqrt(1 - b2**self.t)
-        torch.sqrt(v, out=s)
+        sqrt(v, s)
         s += self.eps * root
         torch.div(m, s, out=s)
         s *= self.lr * root / (1 - b1**self.t)

@@ -61,6 +61,21 @@ def flush_negligible(tensor: torch.Tensor) -> None:
     tensor.masked_fill_(tensor.abs() < threshold, 0)
 
 
+def sqrt(src: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """√src into ``out``, correctly rounded.
+
+    On the CPU torch's float64 ``sqrt`` kernel is off by one ulp for a few
+    inputs in a thousand, where numpy's (the hardware instruction) is exact;
+    CPU tensors share memory with numpy, so the optimizers take the square
+    root through numpy there, in place, and stay bit-identical to nn-numpy.
+    On CUDA the device's own (correctly rounded) ``sqrt`` runs.
+    """
+    if src.device.type == "cpu":
+        np.sqrt(src.numpy(), out=out.numpy())
+        return out
+    return torch.sqrt(src, out=out)
+
+
 class Buffers:
     """``get(role, shape)`` returns the same uninitialized tensor each time.
 
