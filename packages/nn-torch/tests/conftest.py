@@ -11,9 +11,17 @@ import pytest
 pytest.importorskip("torch")
 
 
-def make_network(backend: str, layers: list[tuple[str, dict[str, Any]]], *, loss: str = "categorical_cross_entropy",
-                 l2: float | None = None, dtype: str = "float64", seed: int = 0, input_dim: int = 5,
-                 device: str = "cpu") -> Any:
+def make_network(
+    backend: str,
+    layers: list[tuple[str, dict[str, Any]]],
+    *,
+    loss: str = "categorical_cross_entropy",
+    l2: float | None = None,
+    dtype: str = "float64",
+    seed: int = 0,
+    input_dim: int = 5,
+    device: str = "cpu",
+) -> Any:
     """A network of ``backend`` ("numpy" or "torch") from ``[(layer, params)]``; dense params name
     activations by string and draw with nn-numpy's initializers."""
     import nn_numpy.initializers as inits
@@ -41,17 +49,26 @@ def make_network(backend: str, layers: list[tuple[str, dict[str, Any]]], *, loss
         if kind == "dense":
             act = params.pop("activation", "identity")
             act_params = params.pop("activation_params", {})
-            built.append(lyr.Dense(
-                activation=by_name(acts.ACTIVATIONS, act)(**act_params),
-                init=inits.Normal(std=params.pop("std", 0.5)),
-                bias_init=inits.Normal(std=0.1),
-                **params,
-            ))
+            built.append(
+                lyr.Dense(
+                    activation=by_name(acts.ACTIVATIONS, act)(**act_params),
+                    init=inits.Normal(std=params.pop("std", 0.5)),
+                    bias_init=inits.Normal(std=0.1),
+                    **params,
+                )
+            )
         else:
             built.append(by_name(lyr.LAYERS, kind)(**params))
     regularizer = regs.L2(**{"lambda": l2}) if l2 else None
-    return Network(built, by_name(losses.LOSSES, loss)(), regularizer, input_dim=input_dim, dtype=dtype,
-                   rng=np.random.RandomState(seed), **extra)
+    return Network(
+        built,
+        by_name(losses.LOSSES, loss)(),
+        regularizer,
+        input_dim=input_dim,
+        dtype=dtype,
+        rng=np.random.RandomState(seed),
+        **extra,
+    )
 
 
 @pytest.fixture

@@ -112,7 +112,11 @@ def test_batch_norm_running_statistics_follow_nn_convention() -> None:
 
 def test_same_seed_gives_bit_identical_weights_with_dropout() -> None:
     X, y = data()
-    layers = [("dense", {"units": 16, "activation": "relu"}), ("dropout", {"rate": 0.4}), ("dense", {"units": 3, "activation": "softmax"})]
+    layers = [
+        ("dense", {"units": 16, "activation": "relu"}),
+        ("dropout", {"rate": 0.4}),
+        ("dense", {"units": 3, "activation": "softmax"}),
+    ]
     results = []
     for _ in range(2):
         net = make_network("torch", layers, seed=5)
@@ -126,8 +130,12 @@ def test_same_seed_gives_bit_identical_weights_with_dropout() -> None:
 def test_resume_from_numpy_state_is_bit_identical() -> None:
     """Parameters, optimizer state and dropout generators cross as numpy arrays and resume exactly."""
     X, y = data()
-    layers = [("dense", {"units": 16, "activation": "relu"}), ("dropout", {"rate": 0.5}),
-              ("batch_norm", {}), ("dense", {"units": 3, "activation": "softmax"})]
+    layers = [
+        ("dense", {"units": 16, "activation": "relu"}),
+        ("dropout", {"rate": 0.5}),
+        ("batch_norm", {}),
+        ("dense", {"units": 3, "activation": "softmax"}),
+    ]
     straight = make_network("torch", layers)
     opt = t_opt.Adam(lr=0.01)
     opt.setup(straight.flat_params)
@@ -162,8 +170,12 @@ def test_state_arrays_with_wrong_names_or_shapes_are_refused() -> None:
     net = make_network("torch", DEEP)
     arrays = net.state_arrays()
     with pytest.raises(ValueError, match=r"missing \['layers.1.running_var'\], unexpected \['layers.1.running_varx'\]"):
-        net.load_state_arrays({**{k: v for k, v in arrays.items() if k != "layers.1.running_var"},
-                               "layers.1.running_varx": arrays["layers.1.running_var"]})
+        net.load_state_arrays(
+            {
+                **{k: v for k, v in arrays.items() if k != "layers.1.running_var"},
+                "layers.1.running_varx": arrays["layers.1.running_var"],
+            }
+        )
     with pytest.raises(ValueError, match=r"layers.0.weight has shape \(5, 16\), the network needs \(16, 5\)"):
         net.load_state_arrays({**arrays, "layers.0.weight": arrays["layers.0.weight"].T})
 
@@ -181,7 +193,9 @@ def test_quasi_newton_boundary_is_numpy_float64_copies() -> None:
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without a GPU")
 def test_cuda_on_a_cpu_machine_is_one_line_naming_device() -> None:
     assert TorchBackend.devices() == ("cpu",)
-    with pytest.raises(TrainingError, match=r"^device: 'cuda:0' is not available to torch on this machine \(present: cpu\)"):
+    with pytest.raises(
+        TrainingError, match=r"^device: 'cuda:0' is not available to torch on this machine \(present: cpu\)"
+    ):
         check_device("cuda:0")
 
 

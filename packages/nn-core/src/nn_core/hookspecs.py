@@ -66,3 +66,18 @@ def nn_epoch_end(run: Any, epoch: int, metrics: dict[str, dict[str, float]] | No
 @hookspec
 def nn_train_end(run: Any) -> None:
     """Called once after the last epoch, also when training stopped early."""
+
+
+@hookspec
+def nn_exporters() -> list[Any]:  # type: ignore[empty-body]
+    """Return model exporters: objects with ``name`` (the ``nn export --format``
+    value), ``suffix`` (the usual file suffix, e.g. ``.pt``), ``description``
+    (one line for ``nn export --help``) and ``export(model, path) -> str | None``.
+
+    ``model`` is a loaded :class:`nn_core.model.Model`; ``path`` is a temporary
+    file beside the destination that nn renames into place once ``export``
+    returns, so a failure never leaves a half-written file. The returned text,
+    if any, is printed (how to load the file), with the temporary path in it
+    replaced by the destination. Raise an
+    :class:`nn_core.errors.NNError` for a model the format cannot express.
+    """

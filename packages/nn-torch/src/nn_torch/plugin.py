@@ -26,3 +26,10 @@ def nn_components() -> list[type]:
 @hookimpl
 def nn_contract_version() -> int:
     return 2
+
+
+@hookimpl
+def nn_exporters() -> list[object]:
+    from nn_torch.export import TorchExporter
+
+    return [TorchExporter()]

@@ -77,8 +77,10 @@ class Dense(TorchLayer):
     def _affine(self, X: torch.Tensor, out: torch.Tensor | None) -> torch.Tensor:
         W = self.weights["weight"]
         if self.use_bias:
-            return torch.addmm(self.weights["bias"], X, W.t(), out=out) if out is not None else torch.addmm(
-                self.weights["bias"], X, W.t()
+            return (
+                torch.addmm(self.weights["bias"], X, W.t(), out=out)
+                if out is not None
+                else torch.addmm(self.weights["bias"], X, W.t())
             )
         return torch.mm(X, W.t(), out=out) if out is not None else torch.mm(X, W.t())
 

@@ -1,0 +1,75 @@
+"""``nn export MODEL --format NAME -o PATH``: a trained model in another framework's format.
+
+nn-core knows no format itself: plugins register exporters through the
+``nn_exporters`` hook (nn-torch provides ``torch``, a ``torch.nn.Sequential``
+state dict). An exporter writes to a temporary path beside the destination,
+which is renamed into place only when it succeeds, so a failed export never
+leaves a broken or half-written file, and an existing file survives a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pluggy
+
+from nn_core.errors import NNError, PluginError
+
+
+@runtime_checkable
+class Exporter(Protocol):
+    """What ``nn_exporters`` returns, one object per format."""
+
+    name: str
+    suffix: str
+    description: str
+
+    def export(self, model: Any, path: str) -> str | None: ...
+
+
+class ExportError(NNError):
+    """An export that cannot be done; the message says why in one line."""
+
+
+def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
+    """Every registered format by name; two plugins claiming one name is a PluginError naming both."""
+    found: dict[str, Exporter] = {}
+    owners: dict[str, str] = {}
+    distributions = {plugin: dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
+    for impl in pm.hook.nn_exporters.get_hookimpls():
+        owner = distributions.get(impl.plugin, impl.plugin_name)
+        answered: list[Any] = impl.function() or []
+        for exporter in answered:
+            if not isinstance(exporter, Exporter):
+                raise PluginError(f"{owner}: nn_exporters returned {exporter!r}, which lacks name/suffix/export")
+            if exporter.name in found:
+                raise PluginError(
+                    f"export format {exporter.name!r} is provided by both {owners[exporter.name]} and {owner}"
+                )
+            found[exporter.name] = exporter
+            owners[exporter.name] = owner
+    return found
+
+
+def export_model(model: Any, exporter: Exporter, path: str | os.PathLike[str]) -> str | None:
+    """Run ``exporter`` into a temporary file beside ``path`` and rename it into place."""
+    target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"-o {target}: is a directory; name the file to write")
+    if not target.parent.is_dir():
+        raise ExportError(f"-o {target}: directory {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".nntmp", dir=target.parent)
+    os.close(fd)
+    try:
+        note = exporter.export(model, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    # The exporter saw the temporary name; what it tells the user names the real file.
+    return note.replace(tmp, str(target)) if note else note
