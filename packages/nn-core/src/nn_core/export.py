@@ -13,7 +13,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import pluggy
 
@@ -42,7 +42,7 @@ def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
     distributions = {plugin: dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
     for impl in pm.hook.nn_exporters.get_hookimpls():
         owner = distributions.get(impl.plugin, impl.plugin_name)
-        answered: list[Any] = impl.function() or []
+        answered = cast("list[Any]", impl.function() or [])
         for exporter in answered:
             if not isinstance(exporter, Exporter):
                 raise PluginError(f"{owner}: nn_exporters returned {exporter!r}, which lacks name/suffix/export")

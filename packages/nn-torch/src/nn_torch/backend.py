@@ -43,15 +43,11 @@ class TorchBackend(Backend):
     dtypes: ClassVar[tuple[str, ...]] = tensors.DTYPES
     default_dtype: ClassVar[str] = "float64"
     default_device: ClassVar[str] = "cpu"
+    device_pattern: ClassVar[str | None] = r"^(cpu|cuda(:[0-9]+)?)$"
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
         return ("cpu", *cuda_devices())
-
-    @classmethod
-    def all_devices(cls) -> tuple[str, ...]:
-        """Every device string a spec may name (the schema's enum), present here or not."""
-        return ("cpu", "cuda", *(f"cuda:{i}" for i in range(16)))
 
     @staticmethod
     def to_numpy(array: Any) -> np.ndarray:

@@ -151,6 +151,10 @@ class TorchNetwork:
         for reg, W, dW in self.penalties:
             reg.add_gradient(W, dW)
 
+    def setup_optimizer(self, optimizer: Any) -> None:
+        """A step optimizer works on the flat parameter tensor, as nn-numpy's on its flat buffer."""
+        optimizer.setup(self.flat_params)
+
     def train_step(self, X: torch.Tensor, Y: torch.Tensor, optimizer: Any) -> None:
         A = self.forward(X, True)
         self.backward(A, Y)
@@ -189,10 +193,18 @@ class TorchNetwork:
 
     # -- quasi-Newton boundary: numpy float64 copies ---------------------------
 
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Trained parameters by name, in ``flat_params`` (and ``get_flat``) order."""
+        return {name: tuple(p.shape) for name, p in self.parameters.items()}
+
     def get_flat(self) -> np.ndarray:
         return to_numpy(self.flat_params).astype(np.float64, copy=False)
 
     def set_flat(self, flat: np.ndarray) -> None:
+        if np.shape(flat) != tuple(self.flat_params.shape):
+            raise ValueError(
+                f"flat vector has shape {np.shape(flat)}, the network needs {tuple(self.flat_params.shape)}"
+            )
         self.flat_params.copy_(torch.from_numpy(np.ascontiguousarray(flat, dtype=np.float64)))
 
     def loss_and_gradient(self, flat: np.ndarray, X: torch.Tensor, Y: torch.Tensor) -> tuple[float, np.ndarray]:
@@ -234,16 +246,19 @@ class TorchNetwork:
             targets[name].copy_(torch.from_numpy(np.ascontiguousarray(array)))
 
     def rng_state(self) -> dict[str, np.ndarray]:
-        """Each dropout generator's state as a numpy ``uint8`` array, by layer index."""
+        """Each dropout generator's state as a numpy ``uint8`` array, named ``layers.1.generator``."""
         return {
-            str(i): layer.get_generator_state()
+            f"layers.{i}.generator": layer.get_generator_state()
             for i, layer in enumerate(self.layers)
             if getattr(layer, "generator", None) is not None and hasattr(layer, "get_generator_state")
         }
 
     def set_rng_state(self, state: dict[str, np.ndarray]) -> None:
-        for index, generator_state in state.items():
-            layer = self.layers[int(index)]
-            if not hasattr(layer, "set_generator_state"):
-                raise ValueError(f"layer {index} ({layer.name}) has no generator to restore")
+        for name, generator_state in state.items():
+            parts = name.split(".")
+            if len(parts) != 3 or parts[0] != "layers" or not parts[1].isdigit() or int(parts[1]) >= len(self.layers):
+                raise ValueError(f"{name!r} names no layer of this network")
+            layer = self.layers[int(parts[1])]
+            if not hasattr(layer, "set_generator_state") or getattr(layer, "generator", None) is None:
+                raise ValueError(f"{name}: layer {parts[1]} has no random generator")
             layer.set_generator_state(np.asarray(generator_state))

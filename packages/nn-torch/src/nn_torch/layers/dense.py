@@ -59,6 +59,7 @@ class Dense(TorchLayer):
         self.use_bias = use_bias
         self.regularizer = regularizer
         self.fused_output = False
+        self.logits: torch.Tensor | None = None
 
     def build(self, input_dim: int, dtype: Any) -> int:
         self._setup(dtype)
