@@ -9,6 +9,9 @@ float64 vectors at the minimizer boundary.
 
 from __future__ import annotations
 
+import importlib.util
+
+from nn_core.errors import PluginError
 from nn_core.hookspecs import hookimpl
 from nn_torch.activations import ACTIVATIONS
 from nn_torch.backend import TorchBackend
@@ -18,8 +21,20 @@ from nn_torch.optimizers import OPTIMIZERS
 from nn_torch.regularizers import REGULARIZERS
 
 
+def torch_importable() -> bool:
+    """Whether ``import torch`` can work, without importing it (a second saved on every command)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules["torch"] is None (import blocked)
+        return False
+
+
 @hookimpl
 def nn_components() -> list[type]:
+    if not torch_importable():
+        # One problem line on every command, and no torch components: a model trained
+        # on torch then loads on another installed backend (see nn_core.model).
+        raise PluginError("torch is not importable here; pip install 'torch>=2.4' to use the torch backend")
     return [TorchBackend, *LAYERS, *ACTIVATIONS, *LOSSES, *REGULARIZERS, *OPTIMIZERS]
 
 
