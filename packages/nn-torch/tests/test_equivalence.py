@@ -44,7 +44,7 @@ def _dense(units: int, activation: str, **extra: Any) -> dict[str, Any]:
 INLINE: dict[str, dict[str, Any]] = {
     "minibatch-adam-batchnorm": {
         "seed": 3,
-        "data": {"dataset": {"type": "moons", "n_samples": 240, "noise": 0.2, "seed": 1}, "scaling": "standard"},
+        "data": {"dataset": {"type": "moons", "n_samples": 240, "noise": 0.2, "seed": 1}, "scale": "standard"},
         "model": {
             "layers": [
                 _dense(16, "relu"),

@@ -1,0 +1,141 @@
+"""Model files cross backends: trained on torch, served by nn-core + nn-numpy alone (torch not
+importable), with the same predictions; and the reverse. ``nn export --format torch`` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from nn_core import build, load_spec, train  # noqa: E402
+from nn_core.model import load_model, model_from_run  # noqa: E402
+from nn_core.plugins import load_plugins  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[3]
+SPEC = {
+    "name": "portable",
+    "seed": 2,
+    "data": {"dataset": {"type": "moons", "n_samples": 200, "noise": 0.2, "seed": 4}, "scale": "standard"},
+    "model": {
+        "layers": [
+            {"type": "dense", "units": 16, "activation": "tanh", "init": "glorot_normal"},
+            {"type": "batch_norm"},
+            {"type": "dense", "units": 8, "activation": "relu", "init": "he_normal"},
+            {"type": "dense", "units": 2, "activation": "softmax"},
+        ]
+    },
+    "loss": "categorical_cross_entropy",
+    "optimizer": {"type": "adam", "lr": 0.01},
+    "training": {"epochs": 15, "batch_size": 32, "log_every": 15},
+    "metrics": ["accuracy"],
+}
+INPUTS = np.random.default_rng(9).standard_normal((50, 2)) * 1.5
+
+WITHOUT_TORCH = """
+import json, sys
+sys.modules["torch"] = None  # `import torch` fails in this process, as on a server without it
+import numpy as np
+from nn_core.model import load_model
+model = load_model(sys.argv[1])
+proba = model.predict_proba(np.array(json.loads(sys.argv[2])))
+print(json.dumps({"backend": model.spec.backend, "proba": proba.tolist(),
+                  "torch_loaded": sys.modules.get("torch") is not None}))
+"""
+
+
+def trained(backend: str, dtype: str, path: Path) -> np.ndarray:
+    plugins = load_plugins()
+    spec = load_spec({**SPEC, "backend": backend, "dtype": dtype}, plugins=plugins)
+    run = train(build(spec, plugins=plugins), plugins=plugins)
+    model = model_from_run(run)
+    model.save(path)
+    return model.predict_proba(INPUTS)
+
+
+@pytest.mark.parametrize(("dtype", "rtol"), [("float64", 1e-9), ("float32", 1e-5)])
+def test_trained_on_torch_served_without_torch(tmp_path: Path, dtype: str, rtol: float) -> None:
+    path = tmp_path / "model.nn"
+    expected = trained("torch", dtype, path)
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TORCH, str(path), json.dumps(INPUTS.tolist())],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["backend"] == "numpy" and not result["torch_loaded"]
+    np.testing.assert_allclose(np.array(result["proba"]), expected, rtol=rtol, atol=rtol * 1e-3)
+
+
+@pytest.mark.parametrize(("dtype", "rtol"), [("float64", 1e-9), ("float32", 1e-5)])
+def test_trained_on_numpy_served_by_torch(tmp_path: Path, dtype: str, rtol: float) -> None:
+    path = tmp_path / "model.nn"
+    expected = trained("numpy", dtype, path)
+    model = load_model(path, backend="torch")
+    assert model.spec.backend == "torch" and model.metadata["trained_on_backend"] == "numpy"
+    assert type(model.network).__module__ == "nn_torch.network"
+    np.testing.assert_allclose(model.predict_proba(INPUTS), expected, rtol=rtol, atol=rtol * 1e-3)
+
+
+def test_the_file_records_the_backend_that_trained_it(tmp_path: Path) -> None:
+    path = tmp_path / "model.nn"
+    trained("torch", "float32", path)
+    model = load_model(path)
+    assert model.metadata["backend"] == "torch" and model.metadata["dtype"] == "float32"
+    assert model.spec.backend == "torch"
+
+
+def nn(*args: str, cwd: Path, block_torch: bool = False) -> subprocess.CompletedProcess[str]:
+    prelude = "import sys; sys.modules['torch'] = None; " if block_torch else "import sys; "
+    code = prelude + "from nn_core.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_evaluate_and_predict_pick_a_backend(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({**SPEC, "backend": "torch"}))
+    done = nn("train", str(spec), "-o", "model.nn", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    np.savetxt(tmp_path / "inputs.csv", INPUTS, delimiter=",", header="x0,x1", comments="")
+
+    results = {}
+    for backend in ("torch", "numpy"):
+        done = nn("evaluate", "model.nn", "--backend", backend, "--json", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        results[backend] = json.loads(done.stdout)
+        done = nn("predict", "model.nn", "inputs.csv", "--backend", backend, "-o", f"{backend}.csv", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert results["numpy"]["train"]["loss"] == pytest.approx(results["torch"]["train"]["loss"], rel=1e-9)
+    assert (tmp_path / "numpy.csv").read_text() == (tmp_path / "torch.csv").read_text()
+
+    done = nn("evaluate", "model.nn", "--json", cwd=tmp_path, block_torch=True)  # falls back to numpy
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["train"]["loss"] == pytest.approx(results["torch"]["train"]["loss"], rel=1e-9)
+
+
+def test_cli_export_torch_loads_with_weights_only(tmp_path: Path) -> None:
+    path = tmp_path / "model.nn"
+    expected = trained("numpy", "float64", path)
+    done = nn("export", "model.nn", "--format", "torch", "-o", "model.pt", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "torch.load('model.pt', weights_only=True)" in done.stdout
+    namespace: dict = {}
+    exec(done.stdout[done.stdout.index("import torch") :], namespace)  # the printed recipe, run in tmp_path
+    with torch.no_grad():
+        got = namespace["model"](torch.from_numpy(INPUTS)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_cli_export_unknown_format_names_the_installed_ones(tmp_path: Path) -> None:
+    path = tmp_path / "model.nn"
+    trained("numpy", "float64", path)
+    done = nn("export", "model.nn", "--format", "onnx", "-o", "model.onnx", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "onnx" in done.stderr and "torch" in done.stderr
+    assert not (tmp_path / "model.onnx").exists()
