@@ -23,8 +23,8 @@ def make_network(
     device: str = "cpu",
 ) -> Any:
     """A network of ``backend`` ("numpy" or "torch") from ``[(layer, params)]``; dense params name
-    activations by string and draw with nn-numpy's initializers."""
-    import nn_numpy.initializers as inits
+    activations by string and draw with nn-core's initializers."""
+    import nn_core.initializers as inits
 
     if backend == "numpy":
         import nn_numpy.activations as acts

@@ -91,7 +91,9 @@ def _has_dropout(document: dict[str, Any]) -> bool:
     return any(isinstance(layer, dict) and layer.get("type") == "dropout" for layer in document["model"]["layers"])
 
 
-def trajectory(source: Path | dict[str, Any], backend: str, plugins: Plugins) -> tuple[dict[str, np.ndarray], list[float]]:
+def trajectory(
+    source: Path | dict[str, Any], backend: str, plugins: Plugins
+) -> tuple[dict[str, np.ndarray], list[float]]:
     """Initial weights and the logged train loss of every epoch (up to ``EPOCHS``)."""
     if isinstance(source, dict):
         source = {**source, "training": {**source["training"], "log_every": 1}}
@@ -114,7 +116,9 @@ CASES = [pytest.param(p, id=p.stem) for p in spec_files()] + [pytest.param(d, id
 
 
 @pytest.mark.parametrize("source", CASES)
-def test_torch_trains_like_numpy(source: Path | dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_torch_trains_like_numpy(
+    source: Path | dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # a spec's training.log or checkpoints land here
     plugins = load_plugins()
     document = source if isinstance(source, dict) else load_spec(source, plugins=plugins).document

@@ -119,14 +119,15 @@ def test_cli_evaluate_and_predict_pick_a_backend(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["train"]["loss"] == pytest.approx(results["torch"]["train"]["loss"], rel=1e-9)
 
 
-def test_cli_export_torch_loads_with_weights_only(tmp_path: Path) -> None:
+def test_cli_export_torch_loads_with_weights_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the printed recipe names model.pt as the user wrote it
     path = tmp_path / "model.nn"
     expected = trained("numpy", "float64", path)
     done = nn("export", "model.nn", "--format", "torch", "-o", "model.pt", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "torch.load('model.pt', weights_only=True)" in done.stdout
     namespace: dict = {}
-    exec(done.stdout[done.stdout.index("import torch") :], namespace)  # the printed recipe, run in tmp_path
+    exec(done.stdout[done.stdout.index("import torch") :], namespace)  # the printed recipe, as a user pastes it
     with torch.no_grad():
         got = namespace["model"](torch.from_numpy(INPUTS)).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
@@ -137,5 +138,29 @@ def test_cli_export_unknown_format_names_the_installed_ones(tmp_path: Path) -> N
     trained("numpy", "float64", path)
     done = nn("export", "model.nn", "--format", "onnx", "-o", "model.onnx", cwd=tmp_path)
     assert done.returncode != 0
-    assert "onnx" in done.stderr and "torch" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "nn: error: --format 'onnx': no such export format; installed formats: torch"
+    )
     assert not (tmp_path / "model.onnx").exists()
+
+
+def test_cli_export_refuses_to_overwrite_the_model_it_reads(tmp_path: Path) -> None:
+    path = tmp_path / "model.nn"
+    trained("numpy", "float64", path)
+    before = path.read_bytes()
+    done = nn("export", "model.nn", "--format", "torch", "-o", "./model.nn", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "nn: error: -o model.nn: is the model file being exported; name another file"
+    )
+    assert path.read_bytes() == before
+
+
+def test_cli_unknown_backend_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "model.nn"
+    trained("numpy", "float64", path)
+    done = nn("evaluate", "model.nn", "--backend", "jax", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "nn: error: --backend 'jax' is not installed (installed backends: numpy, torch)"
+    )

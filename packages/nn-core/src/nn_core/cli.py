@@ -177,7 +177,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from nn_core.spec import load_spec
 
     registry = _plugins(args).registry
-    model = load_model(args.model, registry)
+    model = load_model(args.model, registry, backend=args.backend)
     source = args.data if args.data else dict(model.metadata["spec"])
     data_spec = load_spec(source, args.overrides, registry)
     results = evaluate_model(model, data_spec, registry)
@@ -208,11 +208,28 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.prediction import read_inputs, write_predictions
 
     registry = _plugins(args).registry
-    model = load_model(args.model, registry)
+    model = load_model(args.model, registry, backend=args.backend)
     _check_writable(args.output)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, args.output, X, args.proba, registry)
     print(f"wrote {rows} predictions to {args.output}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from nn_core.export import ExportError, export_model, exporters
+    from nn_core.model import load_model
+
+    plugins = _plugins(args)
+    formats = exporters(plugins.pm)
+    if args.format not in formats:
+        installed = ", ".join(sorted(formats)) or "none (nn-torch provides torch)"
+        raise ExportError(f"--format {args.format!r}: no such export format; installed formats: {installed}")
+    model = load_model(args.model, plugins.registry)
+    note = export_model(model, formats[args.format], args.output, source=args.model)
+    print(f"wrote {args.output} ({args.format})")
+    if note:
+        print(note)
     return 0
 
 
@@ -421,6 +438,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="override a value of the data spec (e.g. data.dataset.path=...)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--backend",
+        default=None,
+        metavar="NAME",
+        help="run the model on this backend (default: the one that trained it, else the default installed one)",
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict for a CSV of inputs (Kaggle test.csv → submission)")
@@ -428,7 +451,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", help="CSV of inputs (or the format of the model's dataset, e.g. Kaggle's test.csv)")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
+    p.add_argument(
+        "--backend",
+        default=None,
+        metavar="NAME",
+        help="run the model on this backend (default: the one that trained it, else the default installed one)",
+    )
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("export", help="write a trained model in another framework's format (nn export --format torch)")
+    p.add_argument("model", help="model file written by nn train -o")
+    p.add_argument("--format", required=True, metavar="NAME", help="export format, from the installed plugins (torch)")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write, e.g. model.pt")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("plot", help="draw a model's decision boundary or history, or an activation (needs matplotlib)")
     p.add_argument("what", choices=["boundary", "history", "activation"])

@@ -15,9 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
 
-import pluggy
-
 from nn_core.errors import NNError, PluginError
+from nn_core.plugins import PluginManager
 
 
 @runtime_checkable
@@ -35,13 +34,13 @@ class ExportError(NNError):
     """An export that cannot be done; the message says why in one line."""
 
 
-def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
+def exporters(pm: PluginManager) -> dict[str, Exporter]:
     """Every registered format by name; two plugins claiming one name is a PluginError naming both."""
     found: dict[str, Exporter] = {}
     owners: dict[str, str] = {}
-    distributions = {plugin: dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
     for impl in pm.hook.nn_exporters.get_hookimpls():
-        owner = distributions.get(impl.plugin, impl.plugin_name)
+        source = pm.sources.get(impl.plugin_name)
+        owner = source.distribution if source is not None else impl.plugin_name
         answered = cast("list[Any]", impl.function() or [])
         for exporter in answered:
             if not isinstance(exporter, Exporter):
@@ -55,9 +54,16 @@ def exporters(pm: pluggy.PluginManager) -> dict[str, Exporter]:
     return found
 
 
-def export_model(model: Any, exporter: Exporter, path: str | os.PathLike[str]) -> str | None:
-    """Run ``exporter`` into a temporary file beside ``path`` and rename it into place."""
+def export_model(
+    model: Any, exporter: Exporter, path: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None
+) -> str | None:
+    """Run ``exporter`` into a temporary file beside ``path`` and rename it into place.
+
+    ``source`` is the model file read: ``path`` naming the same file is refused.
+    """
     target = Path(path)
+    if source is not None and target.exists() and os.path.samefile(target, source):
+        raise ExportError(f"-o {target}: is the model file being exported; name another file")
     if target.is_dir():
         raise ExportError(f"-o {target}: is a directory; name the file to write")
     if not target.parent.is_dir():

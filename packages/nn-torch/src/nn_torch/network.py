@@ -35,7 +35,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nn_core.contracts import Layer, Loss, Regularizer
+from nn_core.contracts import (
+    HasBuffers,
+    Layer,
+    Loss,
+    OutputActivation,
+    Regularizable,
+    Regularizer,
+    StepOptimizer,
+    Stochastic,
+)
+from nn_torch.layers._base import Placeable
 from nn_torch.tensors import from_numpy, numpy_dtype, to_numpy, torch_dtype
 
 if TYPE_CHECKING:
@@ -69,9 +79,8 @@ class TorchNetwork:
         self.input_dim = input_dim
         width = input_dim
         for layer in layers:
-            place = getattr(layer, "place", None)
-            if place is not None:
-                place(self.device)
+            if isinstance(layer, Placeable):
+                layer.place(self.device)
             width = layer.build(width, self.dtype)
         self.output_dim = width
 
@@ -102,19 +111,23 @@ class TorchNetwork:
         # Weight penalties: a layer's own regularizer overrides the model's.
         self.penalties: list[tuple[Regularizer, torch.Tensor, torch.Tensor]] = []
         for i, layer in enumerate(layers):
-            reg = getattr(layer, "regularizer", None) or regularizer
+            if not isinstance(layer, Regularizable):
+                continue
+            reg = layer.regularizer or regularizer
             if reg is None:
                 continue
-            for pname in getattr(layer, "regularized", ()):
+            for pname in layer.regularized:
                 key = f"layers.{i}.{pname}"
                 self.penalties.append((reg, self.parameters[key], self.gradients[key]))
 
         last = layers[-1]
-        self.fused = loss.fused_activation is not None and getattr(last, "activation_name", None) == (
-            loss.fused_activation
+        self.fused = (
+            loss.fused_activation is not None
+            and isinstance(last, OutputActivation)
+            and last.activation_name == loss.fused_activation
         )
         if self.fused:
-            last.fused_output = True  # type: ignore[attr-defined]
+            last.fused_output = True  # type: ignore[union-attr]
 
     # -- data -----------------------------------------------------------------
 
@@ -144,18 +157,22 @@ class TorchNetwork:
 
     def backward(self, A: torch.Tensor, Y: torch.Tensor) -> None:
         """Gradients of the data loss plus penalties, written into ``flat_grads``."""
-        last = self.layers[-1]
-        dA = self.loss_fn.gradient(getattr(last, "logits", A), A, Y, self.fused)
+        dA = self.loss_fn.gradient(self._logits(A), A, Y, self.fused)
         for i in range(len(self.layers) - 1, -1, -1):
             dA = self.layers[i].backward(dA, i > 0)
         for reg, W, dW in self.penalties:
             reg.add_gradient(W, dW)
 
-    def setup_optimizer(self, optimizer: Any) -> None:
+    def _logits(self, A: torch.Tensor) -> torch.Tensor:
+        """The output layer's pre-activation Z when it keeps one, else its output."""
+        last = self.layers[-1]
+        return last.logits if isinstance(last, OutputActivation) else A
+
+    def setup_optimizer(self, optimizer: StepOptimizer) -> None:
         """A step optimizer works on the flat parameter tensor, as nn-numpy's on its flat buffer."""
         optimizer.setup(self.flat_params)
 
-    def train_step(self, X: torch.Tensor, Y: torch.Tensor, optimizer: Any) -> None:
+    def train_step(self, X: torch.Tensor, Y: torch.Tensor, optimizer: StepOptimizer) -> None:
         A = self.forward(X, True)
         self.backward(A, Y)
         optimizer.step(self.flat_params, self.flat_grads)
@@ -165,17 +182,16 @@ class TorchNetwork:
 
     def evaluate(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(logits, outputs) of the last layer in evaluation mode, ``EVAL_ROWS`` rows at a time."""
-        last = self.layers[-1]
         if len(X) <= EVAL_ROWS:
             A = self.forward(X, False)
-            return getattr(last, "logits", A), A
+            return self._logits(A), A
         Z_all = torch.empty((len(X), self.output_dim), dtype=self.dtype, device=self.device)
         A_all = torch.empty_like(Z_all)
         for start in range(0, len(X), EVAL_ROWS):
             rows = slice(start, start + EVAL_ROWS)
             A = self.forward(X[rows], False)
             A_all[rows] = A
-            Z_all[rows] = getattr(last, "logits", A)
+            Z_all[rows] = self._logits(A)
         return Z_all, A_all
 
     def loss(self, X: torch.Tensor, Y: torch.Tensor) -> float:
@@ -211,8 +227,7 @@ class TorchNetwork:
         """``f(flat) -> (loss, flat_grad)``, the closure a quasi-Newton minimizer drives."""
         self.set_flat(flat)
         A = self.forward(X, True)
-        last = self.layers[-1]
-        value = float(self.loss_fn.value(getattr(last, "logits", A), A, Y, self.fused)) + self.penalty()
+        value = float(self.loss_fn.value(self._logits(A), A, Y, self.fused)) + self.penalty()
         self.backward(A, Y)
         return value, to_numpy(self.flat_grads).astype(np.float64, copy=False)
 
@@ -220,14 +235,12 @@ class TorchNetwork:
 
     def buffers(self) -> dict[str, torch.Tensor]:
         """Non-trained layer state (batch norm's running statistics), named like parameters."""
-        found: dict[str, torch.Tensor] = {}
-        for i, layer in enumerate(self.layers):
-            layer_buffers = getattr(layer, "buffers", None)
-            if layer_buffers is None:
-                continue
-            items = layer_buffers() if callable(layer_buffers) else layer_buffers
-            found.update({f"layers.{i}.{name}": t for name, t in items.items()})
-        return found
+        return {
+            f"layers.{i}.{name}": tensor
+            for i, layer in enumerate(self.layers)
+            if isinstance(layer, HasBuffers)
+            for name, tensor in layer.buffers().items()
+        }
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Numpy copies of every parameter and buffer, by name, in the network's dtype."""
@@ -246,11 +259,11 @@ class TorchNetwork:
             targets[name].copy_(torch.from_numpy(np.ascontiguousarray(array)))
 
     def rng_state(self) -> dict[str, np.ndarray]:
-        """Each dropout generator's state as a numpy ``uint8`` array, named ``layers.1.generator``."""
+        """Each stochastic layer's ``torch.Generator`` state, a numpy ``uint8`` array ``layers.1.generator``."""
         return {
-            f"layers.{i}.generator": layer.get_generator_state()
+            f"layers.{i}.generator": layer.generator.get_state().numpy().copy()
             for i, layer in enumerate(self.layers)
-            if getattr(layer, "generator", None) is not None and hasattr(layer, "get_generator_state")
+            if isinstance(layer, Stochastic) and isinstance(layer.generator, torch.Generator)
         }
 
     def set_rng_state(self, state: dict[str, np.ndarray]) -> None:
@@ -259,6 +272,6 @@ class TorchNetwork:
             if len(parts) != 3 or parts[0] != "layers" or not parts[1].isdigit() or int(parts[1]) >= len(self.layers):
                 raise ValueError(f"{name!r} names no layer of this network")
             layer = self.layers[int(parts[1])]
-            if not hasattr(layer, "set_generator_state") or getattr(layer, "generator", None) is None:
-                raise ValueError(f"{name}: layer {parts[1]} has no random generator")
-            layer.set_generator_state(np.asarray(generator_state))
+            if not isinstance(layer, Stochastic) or not isinstance(layer.generator, torch.Generator):
+                raise ValueError(f"{name}: layer {parts[1]} has no torch generator")
+            layer.generator.set_state(torch.from_numpy(np.ascontiguousarray(generator_state, dtype=np.uint8)))

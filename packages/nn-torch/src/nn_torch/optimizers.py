@@ -28,12 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from nn_core.contracts import OptimizerState, StepOptimizer
 from nn_torch.tensors import FLUSH_EVERY, flush_negligible, sqrt, to_numpy
-
-try:  # contract v2
-    from nn_core.contracts import StepOptimizer
-except ImportError:  # pragma: no cover - contract v1, until nn-core 0.2 lands
-    from nn_core.contracts import Optimizer as StepOptimizer  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     import torch
@@ -101,10 +97,10 @@ class SGD(StepOptimizer):
         else:
             params += v
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> OptimizerState:
         return {} if self.velocity is None else {"velocity": to_numpy(self.velocity), "step": self.steps}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: OptimizerState) -> None:
         if "velocity" in state and self.velocity is not None:
             _load(self.velocity, state["velocity"], "velocity")
             self.steps = int(state.get("step", 0))
@@ -134,10 +130,10 @@ class AdaptiveOptimizer(StepOptimizer):
     def _update(self, params: torch.Tensor, grads: torch.Tensor) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define _update")
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> OptimizerState:
         return {"step": self.t, **{name: to_numpy(t) for name, t in self.state.items()}}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: OptimizerState) -> None:
         self.t = int(state.get("step", 0))
         for name, tensor in self.state.items():
             if name in state:

@@ -7,7 +7,7 @@ the parameters live.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     import torch
 else:
     from nn_torch._lazy import torch
+
+
+@runtime_checkable
+class Placeable(Protocol):
+    """A layer that allocates on the network's device: ``place(device)`` is called before ``build``."""
+
+    def place(self, device: Any) -> None: ...
 
 
 class TorchLayer(Layer):
@@ -36,8 +43,4 @@ def draw(init: Initializer, shape: tuple[int, ...], rng: np.random.RandomState) 
     """The initializer's float64 numpy draw as a CPU tensor; ``copy_`` into a
     parameter rounds it once to the parameter's dtype and moves it to its device,
     so every backend starts from the same weights."""
-    try:
-        array = init(shape, rng)  # type: ignore[call-arg]  # contract v2: float64 numpy
-    except TypeError:  # pragma: no cover - contract v1 initializers take a dtype
-        array = init(shape, rng, np.float64)
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
+    return torch.from_numpy(np.ascontiguousarray(init(shape, rng), dtype=np.float64))

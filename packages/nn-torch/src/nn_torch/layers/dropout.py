@@ -87,11 +87,3 @@ class Dropout(TorchLayer):
         if not self.applied or self.mask is None:
             return dY
         return torch.mul(dY, self.mask, out=self._buffers.get("dX", tuple(dY.shape)))
-
-    def get_generator_state(self) -> np.ndarray:
-        assert self.generator is not None
-        return self.generator.get_state().numpy().copy()
-
-    def set_generator_state(self, state: np.ndarray) -> None:
-        assert self.generator is not None
-        self.generator.set_state(torch.from_numpy(np.ascontiguousarray(state, dtype=np.uint8)))
