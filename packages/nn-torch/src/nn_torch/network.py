@@ -127,7 +127,7 @@ class TorchNetwork:
             and last.activation_name == loss.fused_activation
         )
         if self.fused:
-            last.fused_output = True  # type: ignore[union-attr]
+            last.fused_output = True  # type: ignore[attr-defined]
 
     # -- data -----------------------------------------------------------------
 
