@@ -483,7 +483,8 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
                 ("torch_fused_fashion", "pytorch loop (fused Adam)"),
                 ("nn_torch_cuda_fashion", "nn, backend torch (cuda)"),
             ):
-                rows.append(("backends", label, fmt(results[name], "epoch_seconds") + " per epoch"))
+                per_epoch = "" if "skipped" in results[name] else " per epoch"
+                rows.append(("backends", label, fmt(results[name], "epoch_seconds") + per_epoch))
             ratio_torch = ratio(results["nn_torch_fashion"], results["torch_fused_fashion"], "epoch_seconds")
             checks.append(
                 (

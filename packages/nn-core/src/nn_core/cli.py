@@ -171,6 +171,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note_backend(path: str, model: Any) -> None:
+    """Say so when a model runs on another backend than the one that trained it."""
+    trained = model.metadata.get("trained_on_backend")
+    if trained:
+        print(
+            f"nn: note: {path} was trained on backend {trained!r}; running it on {model.spec.backend!r}",
+            file=sys.stderr,
+        )
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from nn_core.evaluation import evaluate_model
     from nn_core.model import load_model
@@ -178,6 +188,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     registry = _plugins(args).registry
     model = load_model(args.model, registry, backend=args.backend)
+    _note_backend(args.model, model)
     source = args.data if args.data else dict(model.metadata["spec"])
     data_spec = load_spec(source, args.overrides, registry)
     results = evaluate_model(model, data_spec, registry)
@@ -209,6 +220,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     registry = _plugins(args).registry
     model = load_model(args.model, registry, backend=args.backend)
+    _note_backend(args.model, model)
     _check_writable(args.output)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, args.output, X, args.proba, registry)
