@@ -1,4 +1,6 @@
-"""Networks built by hand from the same layer specs on both backends (no registry needed)."""
+"""Networks built by hand from the same layer specs on both backends (no registry needed).
+
+A plain module, not conftest.py: several packages' tests may run in one pytest session."""
 
 from __future__ import annotations
 
@@ -6,9 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
-
-pytest.importorskip("torch")
 
 
 def make_network(
@@ -69,8 +68,3 @@ def make_network(
         rng=np.random.RandomState(seed),
         **extra,
     )
-
-
-@pytest.fixture
-def network_factory() -> Callable[..., Any]:
-    return make_network

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_network
+from torch_test_networks import make_network
 
 torch = pytest.importorskip("torch")
 
