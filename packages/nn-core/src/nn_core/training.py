@@ -289,6 +289,7 @@ def train(
     on_log: Callable[[Run, Metrics], None] | None = None,
     resume: dict[str, Any] | None = None,
     checkpoint_dir: str | None = None,
+    checkpoint_prefix: str = "",
 ) -> Run:
     """Train ``experiment`` as its spec says; return the finished :class:`Run`.
 
@@ -297,7 +298,8 @@ def train(
     run. ``on_log`` receives the metrics at each log interval. ``resume`` is
     the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
     the end of a step and raises :class:`Interrupted` after writing a
-    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``).
+    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``, its
+    name starting with ``checkpoint_prefix``).
     """
     from nn_core.callbacks import run_callbacks
     from nn_core.checkpoint import Checkpointer
@@ -310,13 +312,23 @@ def train(
     callbacks = run_callbacks(experiment)
     for callback in callbacks:
         pm.register(callback)
+    loop: _Loop | None = None
     try:
         loop = _Loop(run, pm, on_log)
         spec_checkpoint = experiment.spec.training.checkpoint
         if spec_checkpoint is not None:
-            loop.checkpointer = Checkpointer(spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep)
+            loop.checkpointer = Checkpointer(
+                spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep, lock=True
+            )
         elif checkpoint_dir is not None:
-            loop.checkpointer = Checkpointer(checkpoint_dir, experiment.spec.training.epochs + 1, 1)
+            # Only a Ctrl-C writes here; the prefix keeps it apart from other runs' files in that folder.
+            loop.checkpointer = Checkpointer(
+                checkpoint_dir, experiment.spec.training.epochs + 1, 1, prefix=checkpoint_prefix
+            )
+        if loop.checkpointer is not None:
+            loop.checkpointer.start()
+            if resume is not None and resume.get("path"):
+                loop.checkpointer.adopt(resume["path"], int(resume["next_epoch"]), int(resume["next_step"]))
         # Overflow inside a diverging step is reported by the finiteness guard, with
         # the epoch and a hint, instead of as a numpy warning per operation.
         with (
@@ -337,6 +349,8 @@ def train(
             run.train_seconds = time.perf_counter() - started
             call_lifecycle(pm, "nn_train_end", run=run)
     finally:
+        if loop is not None and loop.checkpointer is not None:
+            loop.checkpointer.stop()
         for callback in callbacks:
             if hasattr(callback, "close"):
                 callback.close()
