@@ -87,6 +87,22 @@ def test_checkpoint_resume_is_bit_identical_with_optimizer_buffer_and_generator_
     assert straight.history == resumed.history
 
 
+def test_a_contract_v1_checkpoint_is_refused_in_one_line(tmp_path: Path) -> None:
+    from nn_core.errors import ModelFileError
+    from nn_core.modelfile import read_archive, write_archive
+
+    plugins = fake_plugins()
+    ckpt = tmp_path / "ckpt"
+    spec = spec_of(tmp_path, plugins, "training.epochs=2", f"training.checkpoint={{dir: {ckpt}}}")
+    train(build(spec, plugins=plugins), plugins=plugins)
+    arrays, meta = read_archive(ckpt / "epoch-000002.ckpt", "checkpoint")
+    old = tmp_path / "old.ckpt"
+    spec_v1 = {k: v for k, v in meta["spec"].items() if k != "device"}
+    write_archive(old, "checkpoint", arrays, {**meta, "spec": spec_v1, "rng": {}})  # as nn-core 0.1 wrote them
+    with pytest.raises(ModelFileError, match=r"was written by nn-core 0\.1 \(plugin contract v1\)"):
+        restore(build(spec, plugins=plugins), *load_checkpoint(old), str(old))
+
+
 def test_model_file_round_trip_through_the_fake_backend(tmp_path: Path) -> None:
     plugins = fake_plugins()
     spec = spec_of(tmp_path, plugins, *JITTER, "data.dataset.classify=true", "metrics=[accuracy]")
