@@ -407,3 +407,35 @@ def test_training_callbacks_checkpoint_and_model_import_no_cycle() -> None:
     cyclic = sorted(m for m in graph if reaches(m, m, {m}))
     assert cyclic == [], f"import cycle through {cyclic}"
     assert "nn_core.training" not in graph["nn_core.model"] and "nn_core.training" not in graph["nn_core.callbacks"]
+
+
+def test_a_model_file_moves_to_another_installed_backend(tmp_path: Path) -> None:
+    """Trained on "fake", loaded where only "fake2" is installed: same names, same weights, same predictions."""
+    from fakes import COMPONENTS, FakeBackend
+
+    plugins = fake_plugins()
+    spec = spec_of(tmp_path, plugins, *JITTER, "data.dataset.classify=true", "metrics=[accuracy]")
+    run = train(build(spec, plugins=plugins), plugins=plugins)
+    path = tmp_path / "model.nn"
+    model_from_run(run).save(path)
+
+    # The same components registered for a second backend, "fake2", and "fake" not installed.
+    moved = [type(c.__name__, (c,), {"backend": "fake2"}) for c in COMPONENTS if c.backend == "fake"]
+    backend2 = type("Fake2Backend", (FakeBackend,), {"name": "fake2", "__doc__": "fake, moved"})
+    others = [c for c in COMPONENTS if c.backend is None and c is not FakeBackend]
+
+    class Fake2(V2):
+        @staticmethod
+        @hookimpl
+        def nn_components() -> list[type]:
+            return [*moved, *others, backend2]
+
+    import nn_core.builtins
+    from nn_core.plugins import build_registry, get_plugin_manager
+
+    pm = get_plugin_manager(entry_point_group=None, plugins=[(nn_core.builtins, "nn-core"), (Fake2, "nn-fake2")])
+    elsewhere = Plugins(pm, build_registry(pm))
+    loaded = load_model(path, plugins=elsewhere)
+    assert loaded.spec.backend == "fake2" and loaded.metadata["trained_on_backend"] == "fake"
+    X = np.linspace(-1, 1, 9)[:, None]
+    np.testing.assert_array_equal(loaded.predict_proba(X), model_from_run(run).predict_proba(X))

@@ -114,9 +114,7 @@ def test_defaults_are_filled(registry: Registry) -> None:
 def test_an_uninstalled_backend_is_one_error_not_one_per_component(registry: Registry) -> None:
     # Issue 17: `--set backend=torch` without nn-torch used to add "no layer is installed" per component.
     with pytest.raises(SpecError) as info:
-        load_spec(
-            spec_dict([DENSE, {"type": "dense", "units": 1}], "mse", backend="torch"), registry=registry
-        )
+        load_spec(spec_dict([DENSE, {"type": "dense", "units": 1}], "mse", backend="torch"), registry=registry)
     [issue] = info.value.issues
     assert issue.path == ("backend",)
     assert "unknown backend 'torch'" in str(issue) and "numpy" in str(issue)
