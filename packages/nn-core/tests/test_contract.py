@@ -321,6 +321,7 @@ train(build(spec, plugins=plugins), plugins=plugins)
     traced = result.stderr
     assert "nn_train_start" in traced and "nn_train_end" in traced
     assert traced.count("nn_epoch_end") >= 2  # once per epoch (call and its result)
+    assert "run: Run(spec='line-fit', epoch=1, logged=1)" in traced  # short lines, not whole datasets
 
 
 class Misspelt(V2):
