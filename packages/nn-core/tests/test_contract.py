@@ -440,3 +440,23 @@ def test_a_model_file_moves_to_another_installed_backend(tmp_path: Path) -> None
     assert loaded.spec.backend == "fake2" and loaded.metadata["trained_on_backend"] == "fake"
     X = np.linspace(-1, 1, 9)[:, None]
     np.testing.assert_array_equal(loaded.predict_proba(X), model_from_run(run).predict_proba(X))
+
+
+def test_default_backend_is_numpy_else_the_only_one_else_required(tmp_path: Path) -> None:
+    from fakes import FakeBackend
+
+    without_backend = SPEC.replace("backend: fake\n", "")
+    path = tmp_path / "spec.yaml"
+    path.write_text(without_backend)
+    assert load_spec(path, plugins=fake_plugins()).backend == "fake"  # the only installed backend
+
+    class Second(V2):
+        @staticmethod
+        @hookimpl
+        def nn_components() -> list[type]:
+            return [type("OtherBackend", (FakeBackend,), {"name": "other", "__doc__": "another"})]
+
+    with pytest.raises(SpecError) as err:
+        load_spec(path, plugins=fake_plugins((Second, "nn-other")))
+    [issue] = err.value.issues
+    assert "missing required key 'backend': several backends are installed (fake, other); name one" in str(issue)
