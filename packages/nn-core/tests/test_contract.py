@@ -255,6 +255,10 @@ def test_a_v1_plugin_is_refused_in_one_line_naming_its_distribution(tmp_path: Pa
         spec_of(tmp_path, plugins, "model.layers[0].activation=old_tanh")
     [issue] = err.value.issues
     assert issue.path == ("model", "layers", 0, "activation") and "unknown activation 'old_tanh'" in str(issue)
+    assert str(issue).endswith(
+        "(nn-old-plugin 0 provides activation 'old_tanh' but was written for another plugin contract; "
+        "see docs/plugins.md#contract-v2)"
+    )
 
 
 def test_a_plugin_for_a_newer_contract_is_refused() -> None:

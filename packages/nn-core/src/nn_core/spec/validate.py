@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from nn_core.errors import NNError, PluginError
-from nn_core.registry import Registry, unknown_name_message
+from nn_core.registry import Registry
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document, check_shape
 from nn_core.spec.schema import KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema, default_backend
@@ -84,7 +84,7 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
     if validator == "enum":
         kind = schema.get(KIND_KEYWORD)
         if kind:
-            return path, unknown_name_message(kind, str(error.instance), list(schema["enum"]))
+            return path, registry.unknown_message(kind, str(error.instance), list(schema["enum"]))
         options = [str(o) for o in schema.get("enum", [])]
         close = difflib.get_close_matches(str(error.instance), options, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
