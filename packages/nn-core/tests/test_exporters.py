@@ -10,6 +10,7 @@ import pytest
 from nn_core.errors import PluginError
 from nn_core.export import ExportError, export_model, exporters
 from nn_core.hookspecs import hookimpl
+from nn_core.outputs import OutputError
 from nn_core.plugins import get_plugin_manager
 
 
@@ -70,13 +71,13 @@ def test_a_failed_export_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pa
     assert [p.name for p in tmp_path.iterdir()] == ["m.txt"]
 
 
-def test_bad_destinations_are_one_line(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match=r"is a directory"):
+def test_bad_destinations_are_one_line_through_the_output_policy(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"is a directory, not a regular file"):
         export_model("M", TextExporter(), tmp_path)
-    with pytest.raises(ExportError, match=r"directory .*missing does not exist"):
+    with pytest.raises(OutputError, match=r"^-o .*missing/m.txt"):
         export_model("M", TextExporter(), tmp_path / "missing" / "m.txt")
     source = tmp_path / "model.nn"
     source.write_text("the model")
-    with pytest.raises(ExportError, match=r"is the model file being exported"):
+    with pytest.raises(OutputError, match=r"is one of this run's inputs"):
         export_model("M", TextExporter(), source, source=source)
     assert source.read_text() == "the model"

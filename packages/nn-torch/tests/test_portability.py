@@ -153,7 +153,7 @@ def test_cli_export_refuses_to_overwrite_the_model_it_reads(tmp_path: Path) -> N
     done = nn("export", "model.nn", "--format", "torch", "-o", "./model.nn", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
-        "nn: error: -o model.nn: is the model file being exported; name another file"
+        "nn: error: -o ./model.nn is one of this run's inputs (model.nn); write somewhere else"
     )
     assert path.read_bytes() == before
 

@@ -2,20 +2,19 @@
 
 nn-core knows no format itself: plugins register exporters through the
 ``nn_exporters`` hook (nn-torch provides ``torch``, a ``torch.nn.Sequential``
-state dict). An exporter writes to a temporary path beside the destination,
-which is renamed into place only when it succeeds, so a failed export never
-leaves a broken or half-written file, and an existing file survives a failure.
+state dict). An exporter writes to a temporary path beside the destination
+(:func:`nn_core.outputs.atomic_path`), renamed into place only when it
+succeeds, so a failed export never leaves a broken or half-written file, and
+an existing file survives a failure.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
 
 from nn_core.errors import NNError, PluginError
+from nn_core.outputs import atomic_path, check_output_path
 from nn_core.plugins import PluginManager
 
 
@@ -59,23 +58,11 @@ def export_model(
 ) -> str | None:
     """Run ``exporter`` into a temporary file beside ``path`` and rename it into place.
 
-    ``source`` is the model file read: ``path`` naming the same file is refused.
+    ``path`` goes through nn's output policy (:func:`nn_core.outputs.check_output_path`):
+    the model file being read (``source``), a directory or a device is refused.
     """
-    target = Path(path)
-    if source is not None and target.exists() and os.path.samefile(target, source):
-        raise ExportError(f"-o {target}: is the model file being exported; name another file")
-    if target.is_dir():
-        raise ExportError(f"-o {target}: is a directory; name the file to write")
-    if not target.parent.is_dir():
-        raise ExportError(f"-o {target}: directory {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".nntmp", dir=target.parent)
-    os.close(fd)
-    try:
-        note = exporter.export(model, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    target = check_output_path(path, inputs=[source], what="-o")
+    with atomic_path(target, exporter.suffix) as tmp:
+        note = exporter.export(model, str(tmp))
     # The exporter saw the temporary name; what it tells the user names the real file.
-    return note.replace(tmp, str(target)) if note else note
+    return note.replace(str(tmp), target) if note else note

@@ -37,12 +37,12 @@ class Interrupted(NNError):
 
     exit_code = 130
 
-    def __init__(self, run: Run, checkpoint: str | None, reason: str = "") -> None:
+    def __init__(self, run: Run, checkpoint: str | None, reason: str = "", why: str = "") -> None:
         self.run = run
         self.checkpoint = checkpoint
         where = f"epoch {run.epoch + 1}"
         if checkpoint:
-            message = f"interrupted in {where}; checkpoint written to {checkpoint}"
+            message = f"interrupted in {where}; checkpoint written to {checkpoint}{why}"
         else:
             message = f"interrupted in {where}; no checkpoint written{reason}"
         super().__init__(message)
@@ -205,10 +205,18 @@ class _Loop:
             return None
 
     def _interrupted(self, epoch: int, next_step: int) -> None:
+        path = self._checkpoint(epoch, next_step) if self.checkpointer is not None else None
+        self._raise_interrupted(path)
+
+    def _raise_interrupted(self, path: str | None) -> None:
         if self.checkpointer is None:
-            raise Interrupted(self.run, None, " (set training.checkpoint.dir to keep interrupted runs)")
-        path = self._checkpoint(epoch, next_step)
-        raise Interrupted(self.run, path)
+            raise Interrupted(
+                self.run, None, " (training.checkpoint is not set and there is no -o to write one beside: set either)"
+            )
+        if path is None:
+            raise Interrupted(self.run, None, " (writing it failed: see the warning above)")
+        why = "" if self.training.checkpoint is not None else " (beside -o, as training.checkpoint is not set)"
+        raise Interrupted(self.run, path, why=why)
 
     def minimize(self, minimizer: ClosureMinimizer) -> None:
         """Closure minimizers (bfgs, lbfgs): one iteration counts as one epoch.
@@ -216,8 +224,10 @@ class _Loop:
         The minimizer sees float64 numpy vectors only (``get_flat`` and the
         network's ``loss_and_gradient``); after each iteration the callback
         puts the iterate into the network and runs every per-epoch duty (logs,
-        hooks, early stopping, checkpoints, Ctrl-C), then asks the minimizer to
-        stop at ``training.epochs`` or when something requested a stop.
+        hooks and ``training.log``, early stopping, checkpoints every
+        ``training.checkpoint.every`` iterations, Ctrl-C: a checkpoint, then
+        :class:`Interrupted`), then asks the minimizer to stop at
+        ``training.epochs`` or when something requested a stop.
         """
         run, network = self.run, self.network
         stopped_by: list[str] = []
@@ -226,9 +236,15 @@ class _Loop:
             network.set_flat(flat)
             run.epoch += 1
             epoch = run.epoch
+            stop = self.end_of_epoch(epoch)
             if self.interrupt.requested:
-                self._interrupted(epoch + 1, 0)
-            if self.end_of_epoch(epoch):
+                # The iteration is complete: its end is the (epoch + 1, step 0) state.
+                path = None
+                if self.checkpointer is not None:
+                    done = self.checkpointer.last_path == self.checkpointer.path_for(epoch + 1, 0)
+                    path = str(self.checkpointer.last_path) if done else self._checkpoint(epoch + 1, 0)
+                self._raise_interrupted(path)
+            if stop:
                 stopped_by.append("early stopping" if run.stopped_early_at else "a callback asked to stop")
                 return True
             if epoch >= self.training.epochs:
@@ -239,6 +255,8 @@ class _Loop:
         def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
             return network.loss_and_gradient(flat, self.X, self.Y)
 
+        if run.epoch >= self.training.epochs:  # resumed from the last iteration's checkpoint
+            return
         result = minimizer.minimize(fun, network.get_flat(), callback)
         network.set_flat(result.x)
         if stopped_by:
@@ -272,16 +290,18 @@ def train(
     on_log: Callable[[Run, Metrics], None] | None = None,
     resume: dict[str, Any] | None = None,
     checkpoint_dir: str | None = None,
+    checkpoint_prefix: str = "",
 ) -> Run:
     """Train ``experiment`` as its spec says; return the finished :class:`Run`.
 
     Lifecycle hooks are those of ``plugins`` (a :class:`nn_core.plugins.Plugins`;
     ``pm``, a bare plugin manager, is also accepted; with neither, the
     installed plugins are loaded afresh); the spec's callbacks are registered
-    on it for the run and unregistered after. ``on_log`` receives the metrics at each log interval. ``resume`` is
-    the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
+    on it for the run and unregistered after. ``on_log`` receives the metrics
+    at each log interval. ``resume`` is the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
     the end of a step and raises :class:`Interrupted` after writing a
-    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``).
+    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``, its
+    name starting with ``checkpoint_prefix``).
     """
     if pm is None:
         pm = resolve(plugins).pm
@@ -289,13 +309,23 @@ def train(
     callbacks = run_callbacks(experiment)
     for callback, distribution in callbacks:
         register_callback(pm, callback, distribution)
+    loop: _Loop | None = None
     try:
         loop = _Loop(run, pm, on_log)
         spec_checkpoint = experiment.spec.training.checkpoint
         if spec_checkpoint is not None:
-            loop.checkpointer = Checkpointer(spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep)
+            loop.checkpointer = Checkpointer(
+                spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep, lock=True
+            )
         elif checkpoint_dir is not None:
-            loop.checkpointer = Checkpointer(checkpoint_dir, experiment.spec.training.epochs + 1, 1)
+            # Only a Ctrl-C writes here; the prefix keeps it apart from other runs' files in that folder.
+            loop.checkpointer = Checkpointer(
+                checkpoint_dir, experiment.spec.training.epochs + 1, 1, prefix=checkpoint_prefix
+            )
+        if loop.checkpointer is not None:
+            loop.checkpointer.start()
+            if resume is not None and resume.get("path"):
+                loop.checkpointer.adopt(resume["path"], int(resume["next_epoch"]), int(resume["next_step"]))
         # Overflow inside a diverging step is reported by the finiteness guard, with
         # the epoch and a hint, instead of as a numpy warning per operation.
         with (
@@ -305,6 +335,15 @@ def train(
         ):
             if resume is not None:
                 loop.resume_from(resume)
+                if isinstance(experiment.optimizer, ClosureMinimizer):
+                    import sys
+
+                    print(
+                        f"nn: warning: {experiment.spec.optimizer.type} keeps its curvature estimate inside the "
+                        "minimizer, which a checkpoint cannot hold: the resumed run starts a fresh estimate from "
+                        "the checkpoint's weights, so it will not match an uninterrupted run bit for bit",
+                        file=sys.stderr,
+                    )
             else:
                 loop.log()
             call_lifecycle(pm, "nn_train_start", run=run)
@@ -316,6 +355,8 @@ def train(
             run.train_seconds = time.perf_counter() - started
             call_lifecycle(pm, "nn_train_end", run=run)
     finally:
+        if loop is not None and loop.checkpointer is not None:
+            loop.checkpointer.stop()
         for callback, _ in callbacks:
             if hasattr(callback, "close"):
                 callback.close()
