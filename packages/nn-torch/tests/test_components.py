@@ -110,9 +110,10 @@ def test_loss_matches_numpy(reference, candidate, activation: str, outputs: int,
     y = labels if labels is not None else rng.standard_normal((50, outputs))
     Y = reference.prepare_targets(y, outputs, np.float64)
     Yt = candidate.prepare_targets(y, outputs, np.float64)
-    np.testing.assert_array_equal(Yt, Y)
+    assert isinstance(Yt, torch.Tensor) and Yt.dtype == torch.float64
+    np.testing.assert_array_equal(Yt.numpy(), Y)
     use_fused = fused and reference.fused_activation is not None
-    Zt, At, Ytt = torch.from_numpy(Z), torch.from_numpy(A), torch.from_numpy(Yt)
+    Zt, At, Ytt = torch.from_numpy(Z), torch.from_numpy(A), Yt
     assert candidate.value(Zt, At, Ytt, use_fused) == pytest.approx(reference.value(Z, A, Y, use_fused), rel=1e-13)
     np.testing.assert_allclose(
         candidate.gradient(Zt, At, Ytt, use_fused).numpy(), reference.gradient(Z, A, Y, use_fused), rtol=1e-13
@@ -132,7 +133,7 @@ def test_fused_cross_entropy_matches_torch_functional() -> None:
     Z = torch.from_numpy(rng.standard_normal((40, 4)) * 5)
     labels = torch.from_numpy(rng.integers(0, 4, 40))
     loss = t_loss.CategoricalCrossEntropy()
-    Y = torch.from_numpy(loss.prepare_targets(labels.numpy(), 4, "float64"))
+    Y = loss.prepare_targets(labels.numpy(), 4, "float64")
     A = torch.softmax(Z, dim=1)
     assert loss.value(Z, A, Y, True) == pytest.approx(float(torch.nn.functional.cross_entropy(Z, labels)), rel=1e-13)
     z = Z[:, :1]

@@ -2,7 +2,8 @@
 (log-sum-exp stable) fused with their output activation, dL/dZ = (A − Y) / m.
 
 Targets are prepared on the host in numpy (one-hot for integer labels, as
-nn-numpy does, with the same one-line errors) and moved to the device once.
+nn-numpy does, with the same one-line errors), handed over as a CPU tensor,
+and moved to the device once by the network.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ class TorchLoss(Loss):
     backend: ClassVar[str] = "torch"
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
 
-    def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> np.ndarray:
-        """Numpy targets in the network's dtype; the network moves them to its device."""
-        return column_targets(y, outputs, dtype, self.name)
+    def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> torch.Tensor:
+        """Targets as a CPU tensor of ``dtype`` (built in numpy, shared memory); the network
+        moves them to its device."""
+        return torch.from_numpy(column_targets(y, outputs, dtype, self.name))
 
 
 class ReducedLoss(TorchLoss):

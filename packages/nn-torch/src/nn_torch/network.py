@@ -136,7 +136,10 @@ class TorchNetwork:
         return from_numpy(np.asarray(X), self.dtype, self.device)
 
     def prepare_targets(self, y: np.ndarray) -> torch.Tensor:
-        return from_numpy(self.loss_fn.prepare_targets(y, self.output_dim, self.np_dtype), self.dtype, self.device)
+        targets = self.loss_fn.prepare_targets(y, self.output_dim, self.np_dtype)
+        if not isinstance(targets, torch.Tensor):  # a loss from another plugin may build numpy
+            return from_numpy(np.asarray(targets), self.dtype, self.device)
+        return targets.to(device=self.device, dtype=self.dtype)
 
     def batch(self, X: torch.Tensor, index: np.ndarray, out: torch.Tensor | None = None) -> torch.Tensor:
         """Rows ``index`` of X, gathered into ``out`` (reused from step to step)."""
