@@ -402,6 +402,10 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
         if "skipped" in result:
             return f"skipped: {result['skipped']}"
         extra = f", test acc {result['test_accuracy']:.3f}" if result.get("test_accuracy") is not None else ""
+        if result.get("train_accuracy") is not None:
+            extra += f", train acc {result['train_accuracy']:.3f}"
+        if result.get("gpu"):
+            extra += f", {result['gpu']}"
         return f"{result[key]:.3f} s, peak {result['peak_rss_mb']:.0f} MB{extra}"
 
     def ratio(a: dict[str, Any], b: dict[str, Any], key: str = "seconds") -> float:
