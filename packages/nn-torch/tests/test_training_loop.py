@@ -84,3 +84,29 @@ def test_bfgs_drives_a_torch_network_through_numpy_vectors() -> None:
         losses[backend] = run.final_metrics["train"]["loss"]
     assert losses["torch"] == pytest.approx(losses["numpy"], rel=1e-6)
     assert losses["torch"] < 0.002  # tutorial 001's 0.001227
+
+
+DIGEST = """
+import hashlib, sys
+import numpy as np
+from nn_core import build, load_spec, train
+padding = [np.empty(n) for n in range(1, int(sys.argv[2]))]  # a different heap: other array alignments
+run = train(build(load_spec(sys.argv[1], ["training.epochs=5"])))
+digest = hashlib.sha256()
+for name, array in sorted(run.experiment.network.state_arrays().items()):
+    digest.update(name.encode() + array.tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_separate_processes_give_bit_identical_weights(spec_path: Path) -> None:
+    import subprocess
+    import sys
+
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", DIGEST, str(spec_path), str(padding)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for padding in (2, 97)
+    }
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
