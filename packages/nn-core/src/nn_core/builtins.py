@@ -78,4 +78,6 @@ class Inline(Dataset):
 
 @hookimpl
 def nn_components() -> list[type]:
-    return [Accuracy, Inline]
+    from nn_core.metrics import METRICS
+
+    return [Accuracy, *METRICS, Inline]

@@ -1,8 +1,9 @@
 """The ``nn`` command line.
 
 Every error a user can cause ends in a non-zero exit and one line per
-problem on stderr; a traceback appears only with ``--debug``. ``--json``
-makes the last line of stdout one JSON object, for scripts.
+problem on stderr; a traceback appears only with ``--debug``. With ``--json``
+stdout holds exactly one JSON document, for scripts (``nn train --json | jq``);
+progress and human-readable reports go to stderr.
 """
 
 from __future__ import annotations
@@ -162,12 +163,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     metrics = run.final_metrics
     if args.output:
         model_from_run(run).save(args.output)
-    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
+    # With --json, stdout holds exactly one JSON document; the report goes to stderr.
+    report = sys.stderr if args.json else sys.stdout
+    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
     if run.best_epoch is not None:
-        print(f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}")
-    print(_table(metrics))
+        print(
+            f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}",
+            file=report,
+        )
+    print(_table(metrics), file=report)
     if args.output:
-        print(f"model written to {args.output}")
+        print(f"model written to {args.output}", file=report)
     if args.json:
         print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
     return 0
@@ -189,7 +195,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(
         _table(
             {
-                split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "samples")}
+                split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "per_class", "samples")}
                 for split, r in results.items()
             }
         )
@@ -197,12 +203,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for split, r in results.items():
         if "confusion_matrix" in r:
             names = model.classes or [str(i) for i in range(len(r["confusion_matrix"]))]
-            print(f"\n{split}: confusion matrix ({r['samples']} samples; rows true, columns predicted)")
-            width = max(len(n) for n in names + [str(v) for row in r["confusion_matrix"] for v in row])
-            print(" " * width + "  " + "  ".join(n.rjust(width) for n in names))
-            for name, row in zip(names, r["confusion_matrix"], strict=True):
-                print(name.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row))
+            print(f"\n{split}: {r['samples']} samples; confusion matrix (rows true, columns predicted); scores")
+            print(_confusion_and_report(names, r["confusion_matrix"], r["per_class"]))
     return 0
+
+
+def _confusion_and_report(names: list[str], matrix: list[list[int]], report: list[dict[str, Any]]) -> str:
+    """The confusion matrix with each class's precision, recall, F1 and support to its right."""
+    width = max(len(n) for n in names + [str(v) for row in matrix for v in row])
+    head = " " * width + "  " + "  ".join(n.rjust(width) for n in names)
+    lines = [head + "  |  precision  recall      f1  support"]
+    for name, row, scores in zip(names, matrix, report, strict=True):
+        cells = name.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row)
+        lines.append(
+            f"{cells}  |  {scores['precision']:9.4f}  {scores['recall']:6.4f}  {scores['f1']:6.4f}  "
+            f"{scores['support']:7d}"
+        )
+    return "\n".join(lines)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -397,7 +414,9 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the model a spec describes")
     _add_spec_args(p)
     p.add_argument("-o", "--output", metavar="PATH", help="write the trained model to exactly PATH")
-    p.add_argument("--json", action="store_true", help="end with one JSON line of final metrics")
+    p.add_argument(
+        "--json", action="store_true", help="stdout: one JSON object of final metrics (the report goes to stderr)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from one of its checkpoints")
     p.set_defaults(func=cmd_train)
