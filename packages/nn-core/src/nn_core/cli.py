@@ -231,7 +231,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     _check_writable(args.output)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, args.output, X, args.proba, registry)
-    print(f"wrote {rows} predictions to {args.output}")
+    print(f"wrote {rows} prediction{'s' if rows != 1 else ''} to {args.output}")
     return 0
 
 
@@ -387,7 +387,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     for r in table:
         print("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
     if not registry.names("backend"):
-        print("\nno backend is installed: `pip install nn-numpy` provides the numpy backend")
+        from nn_core.hints import install_hint
+
+        print(f"\nno backend is installed: `{install_hint('nn-numpy')}` provides the numpy backend")
     return 0
 
 
@@ -401,9 +403,39 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # -- entry point ------------------------------------------------------------------
 
 
+def versions() -> list[tuple[str, str]]:
+    """nn-core's version and every installed distribution that plugs into nn (the ``nn`` entry points)."""
+    from importlib.metadata import PackageNotFoundError, entry_points, version
+
+    found: dict[str, str] = {}
+    try:
+        found["nn-core"] = version("nn-core")
+    except PackageNotFoundError:  # running from a source tree without an install
+        found["nn-core"] = "unknown (not installed)"
+    for ep in entry_points(group="nn"):
+        dist = ep.dist
+        if dist is not None:
+            found.setdefault(dist.metadata["Name"], dist.version)
+    return [("nn-core", found.pop("nn-core")), *sorted(found.items())]
+
+
+class _VersionAction(argparse.Action):
+    """``nn --version``: one line per distribution, nn-core first."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        rows = versions()
+        width = max(len(name) for name, _ in rows)
+        print("\n".join(f"{name.ljust(width)}  {ver}" for name, ver in rows))
+        parser.exit()
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nn", description="Train neural networks from declarative specs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--version", action=_VersionAction, help="print the versions of nn and its plugins")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a spec against the installed components")
@@ -473,7 +505,21 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of specs, for editors")
     p.add_argument("--backend", default="numpy")
     p.set_defaults(func=cmd_schema)
+    accept_debug_after_command(sub)
     return parser
+
+
+def accept_debug_after_command(sub: Any) -> None:
+    """Let ``--debug`` follow the subcommand too (``nn train --debug spec.yaml``).
+
+    SUPPRESS keeps a subcommand that was not given the flag from resetting
+    one given before it (``nn --debug train ...``).
+    """
+    for command in sub.choices.values():
+        if not any("--debug" in action.option_strings for action in command._actions):
+            command.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
