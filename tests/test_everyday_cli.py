@@ -64,3 +64,42 @@ def test_new_metrics_train_and_log(capsys) -> None:  # type: ignore[no-untyped-d
     assert train["f1_micro"] == pytest.approx(train["accuracy"])  # single-label: micro F1 is accuracy
     assert train["top_k_accuracy"] >= train["accuracy"]
     assert 0.5 < train["roc_auc"] <= 1 and train["log_loss"] > 0
+
+
+def test_version_lists_nn_and_its_installed_distributions(capsys) -> None:  # type: ignore[no-untyped-def]
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["nn-core", version("nn-core")]
+    assert ["nn-numpy", version("nn-numpy")] in [line.split() for line in lines]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_before_or_after_the_command_shows_the_traceback(where: str, tmp_path: Path) -> None:
+    from nn_core.errors import NNError
+
+    argv = ["--debug", "validate", str(tmp_path / "nope.yaml")]
+    if where == "after":
+        argv = ["validate", "--debug", str(tmp_path / "nope.yaml")]
+    with pytest.raises(NNError, match="spec file not found"):
+        main(argv)
+
+
+def test_missing_spec_file_message_has_no_top_level_marker(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert capsys.readouterr().err.strip() == f"nn: error: {tmp_path / 'nope.yaml'}: spec file not found"
+
+
+def test_wording_of_unknown_parameter_and_unknown_name(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["validate", SPEC, "--set", "optimizer.momentm=0.9"]) == 2
+    assert "unknown parameter 'momentm' for sgd; did you mean 'momentum'?" in capsys.readouterr().err
+    assert main(["validate", SPEC, "--set", "model.layers[0].activation=zzzzz"]) == 2
+    assert "unknown activation 'zzzzz'. Installed activations: " in capsys.readouterr().err
+
+
+def test_a_spec_given_as_a_model_says_so(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["evaluate", SPEC]) != 0
+    assert f"{SPEC} is a spec, not a model file; train it first: nn train {SPEC} -o model.nn" in capsys.readouterr().err
