@@ -476,7 +476,11 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="predict for a CSV of inputs (Kaggle test.csv → submission)")
     p.add_argument("model", help="model file written by nn train -o")
-    p.add_argument("inputs", help="CSV of inputs (or the format of the model's dataset, e.g. Kaggle's test.csv)")
+    p.add_argument(
+        "inputs",
+        help="numeric CSV of inputs (header row optional), or the model's dataset format: "
+        "Kaggle's test.csv for kaggle_mnist, an IDX images file for idx",
+    )
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.set_defaults(func=cmd_predict)
