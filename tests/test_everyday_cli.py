@@ -103,3 +103,20 @@ def test_wording_of_unknown_parameter_and_unknown_name(capsys) -> None:  # type:
 def test_a_spec_given_as_a_model_says_so(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["evaluate", SPEC]) != 0
     assert f"{SPEC} is a spec, not a model file; train it first: nn train {SPEC} -o model.nn" in capsys.readouterr().err
+
+
+def test_json_spec_may_carry_its_schema(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    (tmp_path / "nn.schema.json").write_text(json.dumps(schema))
+    document = {"$schema": "nn.schema.json", **yaml.safe_load(Path(SPEC).read_text())}
+    Draft202012Validator(schema).validate(document)  # the editor's view: nn schema accepts it
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(document))
+    assert main(["validate", str(spec), "--json"]) == 0
+    resolved = json.loads(capsys.readouterr().out)  # exactly one JSON document
+    assert resolved["valid"] and resolved["spec"]["training"]["epochs"] == 5000
+    assert main(["train", str(spec), "-q", *SHORT]) == 0

@@ -44,6 +44,8 @@ def _core_schema(backends: list[str]) -> dict[str, Any]:
         "title": "nn experiment spec",
         "type": "object",
         "properties": {
+            # editors attach a schema to a JSON file through this key; nn itself ignores it
+            "$schema": {"type": "string", "description": "the spec schema's URI or path, for editors (`nn schema`)"},
             "name": {"type": "string", "default": "experiment"},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0},
             "dtype": {"enum": ["float64", "float32"], "default": "float64"},
