@@ -133,9 +133,13 @@ def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray, pr
     """Write predicted digits as Kaggle expects: ``ImageId,Label`` with ImageId from 1.
 
     With ``proba``, one ``proba_<digit>`` column per class follows (the
-    ImageId stays, so rows can still be matched to test.csv). Written to a
-    temporary file and renamed, so a failure never leaves half a submission.
+    ImageId stays, so rows can still be matched to test.csv). Written through
+    :func:`nn_core.outputs.atomic_write` (an ``O_EXCL`` temporary file beside
+    ``path``, renamed), so a failure never leaves half a submission and a
+    symlink planted at a predictable name is never followed.
     """
+    from nn_core.outputs import OutputError, atomic_write, check_output_path
+
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
@@ -149,13 +153,13 @@ def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray, pr
             for i, (label, row) in enumerate(zip(labels, proba, strict=True), start=1)
         )
     path = Path(path).expanduser()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = (header + "\n" + rows).encode("utf-8")
     try:
-        with open(tmp, "w", newline="\n") as f:
-            f.write(header + "\n" + rows)
-        os.replace(tmp, path)
+        check_output_path(path, what="submission")
+        atomic_write(path, lambda f: f.write(data))
+    except OutputError as exc:
+        raise DataError(str(exc)) from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise DataError(f"{path}: cannot write the submission ({exc.strerror or exc})") from None
 
 
