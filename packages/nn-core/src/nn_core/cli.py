@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,44 +77,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_metrics(metrics: dict[str, dict[str, float]]) -> str:
-    return "  ".join(
-        f"{split} " + " ".join(f"{k} {v:.6f}" if k == "loss" else f"{k} {v:.4f}" for k, v in scores.items())
-        for split, scores in metrics.items()
-    )
-
-
-class Progress:
-    """A one-line progress bar on a terminal, plain log lines otherwise."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total = total
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.started = time.perf_counter()
-
-    def __call__(self, run: Any, metrics: dict[str, dict[str, float]]) -> None:
-        if self.quiet:
-            return
-        epoch = run.epoch
-        width = len(str(self.total))
-        line = f"epoch {epoch:>{width}}/{self.total}  {_format_metrics(metrics)}"
-        if self.tty:
-            done = int(30 * epoch / max(self.total, 1))
-            elapsed = time.perf_counter() - self.started
-            bar = f"[{'#' * done}{'.' * (30 - done)}] {elapsed:5.1f}s"
-            print(f"\r\033[K{line}", file=sys.stderr)
-            print(bar, end="", file=sys.stderr, flush=True)
-            if epoch >= self.total:
-                self.close()
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.tty and not self.quiet:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
-
-
 def _table(metrics: dict[str, dict[str, float]]) -> str:
     names = sorted({k for scores in metrics.values() for k in scores}, key=lambda k: (k != "loss", k))
     rows = [["split", *names]] + [
@@ -151,7 +112,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume is not None:
         resume = restore(experiment, arrays, meta, args.resume)
     pm, _ = default_plugins()
-    progress = Progress(spec.training.epochs, args.quiet)
+    from nn_core.progress import Progress
+
+    samples = len(experiment.splits["train"].data.y)
+    progress = Progress(spec.training.epochs, args.quiet, batch_size=min(spec.training.batch_size or samples, samples))
     fallback_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else None
     fallback_prefix = f"{os.path.basename(args.output)}." if args.output else ""
     try:
@@ -159,6 +123,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             experiment,
             pm=pm,
             on_log=progress,
+            on_progress=progress.step if progress.live else None,
             resume=resume,
             checkpoint_dir=fallback_dir,
             checkpoint_prefix=fallback_prefix,

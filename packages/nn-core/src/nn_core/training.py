@@ -130,10 +130,17 @@ class InterruptFlag:
 class _Loop:
     """One training run's state between epochs; the per-step path is ``_epoch``."""
 
-    def __init__(self, run: Run, pm: Any, on_log: Callable[[Run, Metrics], None] | None) -> None:
+    def __init__(
+        self,
+        run: Run,
+        pm: Any,
+        on_log: Callable[[Run, Metrics], None] | None,
+        on_progress: Callable[[int, int, int], None] | None = None,
+    ) -> None:
         self.run = run
         self.pm = pm
         self.on_log = on_log
+        self.on_progress = on_progress
         experiment = run.experiment
         self.network, self.optimizer = experiment.network, experiment.optimizer
         self.schedule = experiment.schedule
@@ -143,6 +150,9 @@ class _Loop:
         self.n = len(train_split.data.y)
         self.batch_size = min(self.training.batch_size or self.n, self.n)
         self.steps_per_epoch = -(-self.n // self.batch_size)
+        from nn_core.progress import progress_every
+
+        self.progress_every = progress_every(self.steps_per_epoch)
         self.shuffle_rng = np.random.default_rng([experiment.spec.seed, 2])
         self.base_lr = getattr(self.optimizer, "lr", None)
         self.buffers: dict[int, tuple[Any, Any]] = {}
@@ -187,6 +197,7 @@ class _Loop:
                 raise _StopRequested(1)
             return
         order = self.shuffle_rng.permutation(self.n) if self.training.shuffle else np.arange(self.n)
+        progress, every, epoch = self.on_progress, self.progress_every, self.run.epoch + 1
         for step in range(skip, self.steps_per_epoch):
             index = order[step * self.batch_size : (step + 1) * self.batch_size]
             # The last batch may be smaller: it keeps buffers of its own.
@@ -196,6 +207,8 @@ class _Loop:
             network.train_step(xb, yb, optimizer)
             if interrupt.requested:
                 raise _StopRequested(step + 1)
+            if progress is not None and (step + 1) % every == 0:
+                progress(epoch, step + 1, self.steps_per_epoch)
 
     def epochs(self) -> None:
         run, training = self.run, self.training
@@ -321,6 +334,7 @@ def train(
     *,
     pm: Any = None,
     on_log: Callable[[Run, Metrics], None] | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
     resume: dict[str, Any] | None = None,
     checkpoint_dir: str | None = None,
     checkpoint_prefix: str = "",
@@ -329,7 +343,9 @@ def train(
 
     ``pm`` is the plugin manager whose lifecycle hooks run (default: the
     installed plugins); the spec's callbacks are registered on it for the
-    run. ``on_log`` receives the metrics at each log interval. ``resume`` is
+    run. ``on_log`` receives the metrics at each log interval; ``on_progress``
+    (``nn train``'s live bar) gets ``(epoch, steps done, steps per epoch)``
+    about 50 times an epoch, a plain call with no plugin dispatch. ``resume`` is
     the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
     the end of a step and raises :class:`Interrupted` after writing a
     checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``, its
@@ -348,7 +364,7 @@ def train(
         pm.register(callback)
     loop: _Loop | None = None
     try:
-        loop = _Loop(run, pm, on_log)
+        loop = _Loop(run, pm, on_log, on_progress)
         spec_checkpoint = experiment.spec.training.checkpoint
         if spec_checkpoint is not None:
             loop.checkpointer = Checkpointer(
