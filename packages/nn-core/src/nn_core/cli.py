@@ -309,6 +309,35 @@ def cmd_animate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_model_file(path: str) -> bool:
+    """Model files are zip archives; specs are text."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == b"PK"
+    except OSError:
+        return False
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from nn_core.summary import summarize
+
+    registry = _registry()
+    if _is_model_file(args.target):
+        from nn_core.model import load_model
+
+        model = load_model(args.target, registry)
+        spec, input_dim = model.spec, model.input_dim
+    else:
+        from nn_core.experiment import load_data
+        from nn_core.spec import load_spec
+
+        spec = load_spec(args.target, args.overrides, registry)
+        input_dim = int(load_data(spec, registry).X.shape[1])  # the data decides the input width
+    summary = summarize(spec, registry, input_dim)
+    print(json.dumps(summary.as_dict()) if args.json else summary.table())
+    return 0
+
+
 def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
     from nn_core.registry import unknown_name_message
 
@@ -505,6 +534,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=int, default=None, metavar="K", help="a frame every K epochs (default: epochs/60)")
     p.add_argument("--fps", type=int, default=8)
     p.set_defaults(func=cmd_animate)
+
+    p = sub.add_parser("summary", help="each layer's output width, parameters and activation (like Keras)")
+    p.add_argument("target", help="spec file or model file")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a spec value first (specs only)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("plugins", help="list installed components; `nn plugins show NAME` documents one")
     p.add_argument("action", nargs="?", choices=["show"], help="show: a component's docstring and parameters")

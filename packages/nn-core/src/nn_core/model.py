@@ -95,6 +95,16 @@ class Model:
             return integers[indices]
         return np.asarray(names, dtype=object)[indices]
 
+    def summary(self, registry: Registry | None = None) -> str:
+        """Each layer's output width, parameter count and activation, and the total (Keras's ``summary()``)."""
+        from nn_core.summary import summarize
+
+        if registry is None:
+            from nn_core.plugins import default_registry
+
+            registry = default_registry()
+        return summarize(self.spec, registry, self.input_dim).table()
+
     def save(self, path: str | os.PathLike[str]) -> None:
         arrays = {**prefixed("weights", self.network.state_arrays()), **prefixed("preprocess", self.scaler.arrays())}
         write_archive(path, "model", arrays, self.metadata)
