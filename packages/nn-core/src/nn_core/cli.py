@@ -267,10 +267,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
     pyplot()  # fail early, with the install hint, when matplotlib is missing
     registry = _registry()
     if args.what == "activation":
-        from nn_core.plotting.activation import plot_activation
+        from nn_core.plotting.activation import activation_from_text, plot_activation
 
         _output(args.output, [])
-        plot_activation(registry.create("activation", args.target, args.backend), args.output)
+        plot_activation(activation_from_text(args.target, registry, args.backend), args.output)
     else:
         from nn_core.model import load_model
         from nn_core.outputs import spec_inputs
@@ -282,6 +282,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
             from nn_core.plotting.history import plot_history
 
             plot_history(model.metadata.get("history") or [], args.output, title=model.spec.name)
+        elif args.what == "confusion":
+            from nn_core.evaluation import evaluate_model
+            from nn_core.plotting.confusion import plot_confusion
+
+            if model.task != "classification":
+                raise NNError("nn plot confusion needs a classifier; this model does regression")
+            plot_confusion(model, evaluate_model(model, model.spec, registry), args.output)
         else:
             from nn_core.experiment import load_data
             from nn_core.plotting.boundary import plot_boundary
@@ -521,9 +528,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("plot", help="draw a model's decision boundary or history, or an activation (needs matplotlib)")
-    p.add_argument("what", choices=["boundary", "history", "activation"])
-    p.add_argument("target", help="model file (boundary, history) or activation name (activation)")
+    p = sub.add_parser(
+        "plot", help="draw a model's decision boundary, history or confusion matrices, or an activation (matplotlib)"
+    )
+    p.add_argument("what", choices=["boundary", "history", "confusion", "activation"])
+    p.add_argument(
+        "target",
+        help="model file (boundary, history, confusion), or an activation: a name or "
+        "'{type: leaky_relu, alpha: 0.2}' (activation)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
     p.add_argument("--backend", default="numpy", help="backend of the activation (default numpy)")
     p.set_defaults(func=cmd_plot)
