@@ -70,10 +70,10 @@ def test_activation(name: str, tmp_path: Path) -> None:
 
 def test_activation_derivative_is_the_backward() -> None:
     from nn_core.plotting.activation import curves
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import load_plugins
 
     x = np.linspace(-3, 3, 61)
-    y, dy = curves(default_registry().create("activation", "tanh", "numpy"), x)
+    y, dy = curves(load_plugins().registry.create("activation", "tanh", "numpy"), x)
     assert np.allclose(y, np.tanh(x)) and np.allclose(dy, 1 - np.tanh(x) ** 2)
 
 
@@ -103,9 +103,9 @@ def test_unknown_activation_and_2d_only(model: Path, tmp_path: Path) -> None:
 def test_activation_parameters_reach_the_curve_and_are_checked(tmp_path: Path) -> None:
     from nn_core.errors import NNError
     from nn_core.plotting.activation import activation_from_text, curves, describe
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import load_plugins
 
-    registry = default_registry()
+    registry = load_plugins().registry
     leaky = activation_from_text("{type: leaky_relu, alpha: 0.2}", registry, "numpy")
     y, dy = curves(leaky, np.array([-2.0, 3.0]))
     assert y.tolist() == [-0.4, 3.0] and dy.tolist() == [0.2, 1.0]

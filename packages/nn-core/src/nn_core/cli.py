@@ -22,19 +22,17 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
 
-_warned: list[bool] = []
+def _plugins(args: argparse.Namespace) -> Any:
+    """This command's plugins (:class:`nn_core.plugins.Plugins`), loaded on first use;
+    their problems are printed once."""
+    from nn_core import plugins
 
-
-def _registry() -> Any:
-    """The installed plugins' registry; their problems are printed once per command."""
-    from nn_core.plugins import default_registry
-
-    registry = default_registry()
-    if not _warned:
-        _warned.append(True)
-        for problem in registry.problems:
+    loaded = getattr(args, "loaded_plugins", None)
+    if loaded is None:
+        loaded = args.loaded_plugins = plugins.load_plugins()
+        for problem in loaded.registry.problems:
             print(f"nn: warning: {problem}", file=sys.stderr)
-    return registry
+    return loaded
 
 
 def _add_spec_args(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +50,7 @@ def _add_spec_args(parser: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> Any:
     from nn_core.spec import load_spec
 
-    return load_spec(args.spec, args.overrides, _registry())
+    return load_spec(args.spec, args.overrides, _plugins(args).registry)
 
 
 def _output(path: str | None, inputs: list[str | None], *, what: str = "-o", stdout_ok: bool = False) -> str:
@@ -93,7 +91,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nn_core.experiment import build
     from nn_core.model import model_from_run
     from nn_core.outputs import same_file, spec_inputs
-    from nn_core.plugins import default_plugins
     from nn_core.training import Interrupted, train
 
     spec = _load(args)
@@ -108,10 +105,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     resume = None
     if args.resume is not None:
         arrays, meta = load_checkpoint(args.resume)
-    experiment = build(spec, _registry())
+    experiment = build(spec, _plugins(args).registry)
     if args.resume is not None:
         resume = restore(experiment, arrays, meta, args.resume)
-    pm, _ = default_plugins()
     from nn_core.progress import Progress
 
     samples = len(experiment.splits["train"].data.y)
@@ -121,7 +117,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         run = train(
             experiment,
-            pm=pm,
+            plugins=_plugins(args),
             on_log=progress,
             on_progress=progress.step if progress.live else None,
             resume=resume,
@@ -142,6 +138,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     # With --json, stdout holds exactly one JSON document; the report goes to stderr.
     report = sys.stderr if args.json else sys.stdout
     print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
+    if run.stop_reason:
+        print(run.stop_reason, file=report)
     if run.best_epoch is not None:
         print(
             f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}",
@@ -160,7 +158,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from nn_core.model import load_model
     from nn_core.spec import load_spec
 
-    registry = _registry()
+    registry = _plugins(args).registry
     model = load_model(args.model, registry)
     source = args.data if args.data else dict(model.metadata["spec"])
     data_spec = load_spec(source, args.overrides, registry)
@@ -202,7 +200,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.model import load_model
     from nn_core.prediction import read_inputs, write_predictions
 
-    registry = _registry()
+    registry = _plugins(args).registry
     from nn_core.outputs import STDOUT, spec_inputs
 
     model = load_model(args.model, registry)
@@ -222,7 +220,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     from nn_core.gradcheck import check_gradients
     from nn_core.spec import load_spec
 
-    registry = _registry()
+    registry = _plugins(args).registry
     # float32 rounding alone gives relative errors near 1e-3: always check in float64.
     spec = load_spec(args.spec, [*args.overrides, "dtype=float64"], registry)
     result = check_gradients(build(spec, registry), samples=args.samples, max_entries=args.max_entries)
@@ -265,12 +263,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from nn_core.plotting import pyplot
 
     pyplot()  # fail early, with the install hint, when matplotlib is missing
-    registry = _registry()
+    registry = _plugins(args).registry
     if args.what == "activation":
         from nn_core.plotting.activation import activation_from_text, plot_activation
+        from nn_core.spec.schema import default_backend
 
+        backend = args.backend or default_backend(registry)
         _output(args.output, [])
-        plot_activation(activation_from_text(args.target, registry, args.backend), args.output)
+        plot_activation(activation_from_text(args.target, registry, backend), args.output)
     else:
         from nn_core.model import load_model
         from nn_core.outputs import spec_inputs
@@ -311,7 +311,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     every = args.every or max(1, spec.training.epochs // 60)
     if every < 1:
         raise NNError("--every must be at least 1")
-    frames = animate(spec, _registry(), args.output, every, args.fps)
+    frames = animate(spec, _plugins(args), args.output, every, args.fps)
     print(f"wrote {args.output} ({frames} frames)")
     return 0
 
@@ -328,7 +328,7 @@ def _is_model_file(path: str) -> bool:
 def cmd_summary(args: argparse.Namespace) -> int:
     from nn_core.summary import summarize
 
-    registry = _registry()
+    registry = _plugins(args).registry
     if _is_model_file(args.target):
         from nn_core.model import load_model
 
@@ -399,7 +399,7 @@ def _dedent(doc: str) -> str:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    registry = _registry()
+    registry = _plugins(args).registry
     if args.action == "show":
         if not args.name:
             raise NNError("usage: nn plugins show NAME [--kind KIND]")
@@ -439,7 +439,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from nn_core.spec.schema import compose_schema
 
-    print(json.dumps(compose_schema(_registry(), args.backend).schema, indent=2))
+    print(json.dumps(compose_schema(_plugins(args).registry, args.backend).schema, indent=2))
     return 0
 
 
@@ -538,7 +538,7 @@ def make_parser() -> argparse.ArgumentParser:
         "'{type: leaky_relu, alpha: 0.2}' (activation)",
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
-    p.add_argument("--backend", default="numpy", help="backend of the activation (default numpy)")
+    p.add_argument("--backend", default=None, help="backend of the activation (default: the default backend)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
@@ -569,7 +569,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser("schema", help="print the JSON Schema of specs, for editors")
-    p.add_argument("--backend", default="numpy")
+    p.add_argument("--backend", default=None, help="the backend whose components the schema lists (default: numpy)")
     p.set_defaults(func=cmd_schema)
     accept_debug_after_command(sub)
     return parser
@@ -591,7 +591,6 @@ def accept_debug_after_command(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    _warned.clear()
     try:
         return int(args.func(args))
     except NNError as exc:

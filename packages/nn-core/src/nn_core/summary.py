@@ -2,8 +2,8 @@
 
 Like Keras's ``model.summary()``. Only the Layer contract is used: each layer
 is instantiated from the spec and ``build(input_width, dtype)`` gives its
-output width and ``param_shapes``; ``buffers`` (batch norm's running
-statistics) are counted as non-trainable. Nothing is initialized or trained.
+output width and ``param_shapes``; ``buffers()`` (batch norm's running
+statistics, :class:`~nn_core.contracts.HasBuffers`) are counted as non-trainable. Nothing is initialized or trained.
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def summarize(spec: Spec, registry: Registry, input_dim: int) -> Summary:
         layer = instantiate(layer_spec, registry, spec.backend)
         width = int(layer.build(width, spec.dtype))
         shapes = {name: tuple(int(d) for d in shape) for name, shape in getattr(layer, "param_shapes", {}).items()}
-        buffers = getattr(layer, "buffers", None) or {}
+        buffers = getattr(layer, "buffers", None)  # contract v2: HasBuffers.buffers() -> dict
+        buffers = (buffers() if callable(buffers) else buffers) or {}
         activation = layer_spec.params.get("activation")
         if isinstance(activation, ComponentSpec):
             activation = activation.type
