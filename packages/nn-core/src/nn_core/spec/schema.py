@@ -156,6 +156,16 @@ def _core_schema(backends: list[str], default: str | None) -> dict[str, Any]:
                         "additionalProperties": False,
                         "description": "write a resumable checkpoint every N epochs into dir, keeping the last K",
                     },
+                    "clip_norm": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "description": "rescale each step's gradient to this global L2 norm when it is larger",
+                    },
+                    "clip_value": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "description": "clamp each gradient entry to [-clip_value, clip_value] before each step",
+                    },
                     "early_stopping": {
                         "type": "object",
                         "properties": {
