@@ -183,8 +183,9 @@ def _core_schema(backends: list[str], default: str | None) -> dict[str, Any]:
                     },
                     "log": {
                         "type": "string",
-                        "pattern": "\\.(csv|jsonl)$",
-                        "description": "write each logged epoch's metrics to this .csv or .jsonl file",
+                        "pattern": "(\\.(csv|jsonl)|/)$",
+                        "description": "write each logged epoch's metrics to this .csv or .jsonl file, or as "
+                        "TensorBoard event files into this directory (a trailing slash; needs tensorboardX)",
                     },
                     "callbacks": {"type": "array", "items": ref("callback"), "default": []},
                 },

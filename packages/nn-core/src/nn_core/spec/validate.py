@@ -113,6 +113,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         needed = schema[NEEDS_KEYWORD].get(name, [])
         example = ", ".join(f"{p}: ..." for p in needed)
         return path, f"{name!r} needs parameters {', '.join(needed)}: write {{type: {name}, {example}}}"
+    if validator == "pattern" and "description" in schema:  # say what fits, not the regular expression
+        return path, f"{_describe(error.instance)} does not fit: {schema['description']}"
     if validator == "const" and schema.get("const") == "full":
         return path, f"expected a positive integer or 'full', got {_describe(error.instance)}"
     return path, error.message
