@@ -23,6 +23,7 @@ from nn_core.checkpoint import Checkpointer
 from nn_core.contracts import ClosureMinimizer, StepOptimizer
 from nn_core.errors import NNError, TrainingError
 from nn_core.experiment import Experiment
+from nn_core.plateau import ObservesMetrics
 from nn_core.plugins import call_lifecycle, register_callback, resolve
 from nn_core.run import Metrics, Run, evaluate
 
@@ -134,6 +135,9 @@ class _Loop:
 
     def resume_from(self, state: dict[str, Any]) -> None:
         self.run.history = state["history"]
+        if isinstance(self.schedule, ObservesMetrics):  # its state is a function of the history: replay it
+            for row in self.run.history:
+                self.schedule.observe(int(row["epoch"]), row, self.run.experiment)
         self.run.epoch = int(state["next_epoch"]) - 1
         self.start_step = int(state["next_step"])
         self.shuffle_rng.bit_generator.state = state["shuffle_state"]
@@ -144,6 +148,8 @@ class _Loop:
         metrics = evaluate(self.run.experiment)
         _check_finite(self.run, metrics)
         self.run.history.append({"epoch": self.run.epoch, **metrics})
+        if isinstance(self.schedule, ObservesMetrics):
+            self.schedule.observe(self.run.epoch, metrics, self.run.experiment)
         if self.on_log is not None:
             self.on_log(self.run, metrics)
         return metrics
