@@ -120,3 +120,29 @@ def test_json_spec_may_carry_its_schema(tmp_path: Path, capsys) -> None:  # type
     resolved = json.loads(capsys.readouterr().out)  # exactly one JSON document
     assert resolved["valid"] and resolved["spec"]["training"]["epochs"] == 5000
     assert main(["train", str(spec), "-q", *SHORT]) == 0
+
+
+def test_class_weights_lift_the_recall_of_a_rare_class(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, size=(380, 2)), rng.normal(1.2, 1, size=(20, 2))])  # 5 % of class 1
+    y = np.r_[np.zeros(380, int), np.ones(20, int)]
+    data = tmp_path / "rare.csv"
+    data.write_text("a,b,y\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y, strict=True)))
+    base = [
+        "--set",
+        f"data.dataset={{type: csv, path: {data}, label: y}}",
+        "--set",
+        "training.epochs=300",
+        "--set",
+        "metrics=[accuracy, recall, f1]",
+        "--json",
+        "-q",
+    ]
+    spirals = str(ROOT / "specs" / "spirals.yaml")
+    assert main(["train", spirals, *base]) == 0
+    plain = json.loads(capsys.readouterr().out)["train"]
+    weighted_loss = "loss={type: binary_cross_entropy, class_weight: [1, 19]}"
+    assert main(["train", spirals, *base, "--set", weighted_loss]) == 0
+    weighted = json.loads(capsys.readouterr().out)["train"]
+    # unweighted, the rare class is mostly ignored; weighted, both classes are found
+    assert weighted["recall"] > plain["recall"] + 0.1
