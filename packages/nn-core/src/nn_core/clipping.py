@@ -67,7 +67,7 @@ class ClippedOptimizer(StepOptimizer):
     def __init__(self, inner: StepOptimizer, *, norm: float | None = None, value: float | None = None) -> None:
         self.inner, self.norm, self.value = inner, norm, value
 
-    @property  # type: ignore[override]
+    @property
     def lr(self) -> float:
         return self.inner.lr
 

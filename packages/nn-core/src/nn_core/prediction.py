@@ -56,10 +56,11 @@ def read_numeric_csv(path: str, width: int) -> np.ndarray:
         raise DataError(f"{path}: not a UTF-8 text file") from None
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
-    if not np.isfinite(rows).all():
-        row = int(np.argmin(np.isfinite(rows).all(axis=1)))
-        raise DataError(f"{path}: data row {row + 1} holds a value that is not finite")
-    return np.asarray(rows, dtype=np.float64)
+    table = np.asarray(rows, dtype=np.float64)
+    if not np.isfinite(table).all():
+        first = int(np.argmin(np.isfinite(table).all(axis=1)))
+        raise DataError(f"{path}: data row {first + 1} holds a value that is not finite")
+    return table
 
 
 def _is_number(text: str) -> bool:

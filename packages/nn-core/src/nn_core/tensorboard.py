@@ -27,7 +27,7 @@ def is_tensorboard_dir(log: str) -> bool:
 def writer_class(logdir: str) -> Any:
     """tensorboardX's SummaryWriter, or a one-line error saying how to install it."""
     try:
-        from tensorboardX import SummaryWriter
+        from tensorboardX import SummaryWriter  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise NNError(
             f"training.log: {logdir} is a directory, for TensorBoard event files, which needs tensorboardX: "

@@ -13,7 +13,7 @@ import numpy as np
 from nn_core.errors import NNError
 
 
-def activation_from_text(text: str, registry: Any, backend: str) -> Any:
+def activation_from_text(text: str, registry: Any, backend: str | None) -> Any:
     """``tanh`` or ``{type: leaky_relu, alpha: 0.2}`` (YAML) to an activation, parameters checked.
 
     Parameters are validated against the activation's schema, defaults filled,
