@@ -146,3 +146,25 @@ def test_class_weights_lift_the_recall_of_a_rare_class(tmp_path: Path, capsys) -
     weighted = json.loads(capsys.readouterr().out)["train"]
     # unweighted, the rare class is mostly ignored; weighted, both classes are found
     assert weighted["recall"] > plain["recall"] + 0.1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", SPEC],
+        ["train", SPEC, *SHORT],
+        ["gradcheck", SPEC, "--samples", "4"],
+        ["summary", SPEC],
+        ["plugins"],
+        ["plugins", "show", "accuracy"],
+        ["evaluate", "MODEL"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_json_leaves_stdout_one_document(command: list[str], model3: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    argv = [str(model3) if a == "MODEL" else a for a in command]
+    assert main([*argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    json.loads(out)  # the whole of stdout, not just its last line
+    assert out.count("\n") == 1

@@ -352,22 +352,22 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
     if not matches:
         installed = sorted({i.name for i in registry.all() if args.kind is None or i.kind == args.kind})
         raise NNError(unknown_name_message(args.kind or "component", args.name, installed))
+    if args.json:  # one document, however many kinds share the name
+        rows = [
+            {
+                "kind": info.kind,
+                "name": info.name,
+                "backend": info.backend,
+                "distribution": info.distribution,
+                "version": info.version,
+                "doc": (info.cls.__doc__ or "").strip(),
+                "params_schema": info.cls.params_schema,
+            }
+            for info in matches
+        ]
+        print(json.dumps({"components": rows}))
+        return 0
     for info in matches:
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "kind": info.kind,
-                        "name": info.name,
-                        "backend": info.backend,
-                        "distribution": info.distribution,
-                        "version": info.version,
-                        "doc": (info.cls.__doc__ or "").strip(),
-                        "params_schema": info.cls.params_schema,
-                    }
-                )
-            )
-            continue
         backend = f" (backend {info.backend})" if info.backend else ""
         print(f"{info.kind} {info.name}{backend} — from {info.provider}\n")
         print(_dedent(info.cls.__doc__ or "(no docstring)"))
