@@ -122,3 +122,18 @@ def test_predict_reads_an_idx_images_file_for_an_idx_model(tmp_path: Path) -> No
     model = load_model(model_path)
     expected = model.predict(test_images.reshape(7, -1) / 255.0)
     assert [int(r[0]) for r in rows[1:]] == expected.tolist()
+
+
+def test_headerless_csv_for_a_csv_model_is_refused_with_the_column_names(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,y\n" + "".join(f"{p},{q},{int(p > 0)}\n" for p, q in X))
+    model = _train(tmp_path, "spirals", f"data.dataset={{type: csv, path: {data}, label: y}}", "training.epochs=20")
+    inputs = tmp_path / "nohead.csv"
+    inputs.write_text("".join(f"{p},{q}\n" for p, q in X[:3]))
+    capsys.readouterr()
+    assert main(["predict", str(model), str(inputs), "-o", str(tmp_path / "o.csv")]) != 0
+    err = capsys.readouterr().err
+    assert "the first row is numbers, not a header; add a header row naming the feature columns (a, b)" in err
+    assert not (tmp_path / "o.csv").exists()
