@@ -85,6 +85,18 @@ def test_activation_backward_matches_torch_autograd(name: str) -> None:
 
 
 LOSS_PAIRS = [
+    (
+        np_loss.BinaryCrossEntropy(class_weight=[1.0, 3.0]),
+        t_loss.BinaryCrossEntropy(class_weight=[1.0, 3.0]),
+        "sigmoid",
+        1,
+    ),
+    (
+        np_loss.CategoricalCrossEntropy(class_weight=[1.0, 2.0, 0.5, 4.0]),
+        t_loss.CategoricalCrossEntropy(class_weight=[1.0, 2.0, 0.5, 4.0]),
+        "softmax",
+        4,
+    ),
     (np_loss.BinaryCrossEntropy(), t_loss.BinaryCrossEntropy(), "sigmoid", 1),
     (np_loss.BinaryCrossEntropy(reduction="sum"), t_loss.BinaryCrossEntropy(reduction="sum"), "sigmoid", 1),
     (np_loss.CategoricalCrossEntropy(), t_loss.CategoricalCrossEntropy(), "softmax", 4),
@@ -98,7 +110,11 @@ LOSS_PAIRS = [
 @pytest.mark.parametrize(
     ("reference", "candidate", "activation", "outputs"),
     LOSS_PAIRS,
-    ids=[f"{n.name}-{getattr(n, 'reduction', 'sum')}" for n, *_ in LOSS_PAIRS],
+    ids=[
+        f"{n.name}-{getattr(n, 'reduction', 'sum')}"
+        + ("-weighted" if getattr(n, "class_weight", None) is not None else "")
+        for n, *_ in LOSS_PAIRS
+    ],
 )
 def test_loss_matches_numpy(reference, candidate, activation: str, outputs: int, fused: bool) -> None:
     rng = np.random.default_rng(4)
@@ -118,6 +134,14 @@ def test_loss_matches_numpy(reference, candidate, activation: str, outputs: int,
     np.testing.assert_allclose(
         candidate.gradient(Zt, At, Ytt, use_fused).numpy(), reference.gradient(Z, A, Y, use_fused), rtol=1e-13
     )
+
+
+def test_class_weights_of_the_wrong_length_are_one_line_errors() -> None:
+    from nn_core.errors import DataError
+
+    loss = t_loss.CategoricalCrossEntropy(class_weight=[1.0, 2.0])
+    with pytest.raises(DataError, match=r"class_weight has 2 weights but the model has 3 classes"):
+        loss.prepare_targets(np.array([0, 2]), 3, "float64")
 
 
 def test_labels_out_of_range_are_one_line_errors_naming_the_loss() -> None:

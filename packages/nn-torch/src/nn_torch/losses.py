@@ -73,30 +73,86 @@ class ReducedLoss(TorchLoss):
         return Y.shape[0] if self.reduction == "mean" else 1
 
 
-class BinaryCrossEntropy(ReducedLoss):
+class WeightedCrossEntropy(ReducedLoss):
+    """A cross-entropy whose samples count ``class_weight[their class]`` times (nn-numpy's,
+    Keras's ``class_weight``): each sample's loss and gradient scale by its class's weight,
+    and ``mean`` still divides by the number of samples."""
+
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            **ReducedLoss.params_schema["properties"],
+            "class_weight": {
+                "type": ["array", "null"],
+                "items": {"type": "number", "exclusiveMinimum": 0},
+                "minItems": 2,
+                "default": None,
+                "description": "one weight per class, by class index (e.g. [1, 10] makes class 1 count ten "
+                "times); null: every sample counts once",
+            },
+        },
+    }
+
+    def __init__(self, *, reduction: str = "mean", class_weight: list[float] | None = None) -> None:
+        super().__init__(reduction=reduction)
+        self.class_weight = None if class_weight is None else np.asarray(class_weight, dtype=np.float64)
+        self._weights: dict[tuple[Any, Any], torch.Tensor] = {}
+
+    def _classes(self, outputs: int) -> int:
+        return outputs
+
+    def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> torch.Tensor:
+        if self.class_weight is not None and self.class_weight.size != self._classes(outputs):
+            raise DataError(
+                f"{self.name}: class_weight has {self.class_weight.size} weights but the model has "
+                f"{self._classes(outputs)} classes; give one weight per class"
+            )
+        return super().prepare_targets(y, outputs, dtype)
+
+    def _row_weights(self, Y: torch.Tensor) -> torch.Tensor | None:
+        """Each sample's weight, shaped (n, 1); None without class weights."""
+        if self.class_weight is None:
+            return None
+        key = (Y.dtype, Y.device)
+        w = self._weights.get(key)
+        if w is None:  # the float64 weights rounded once to Y's dtype, as nn-numpy's astype
+            w = self._weights[key] = torch.from_numpy(self.class_weight).to(dtype=Y.dtype, device=Y.device)
+        if Y.shape[1] == 1:  # one sigmoid unit: y is the probability of class 1
+            return w[0] * (1 - Y) + w[1] * Y
+        return Y @ w[:, None]
+
+    def _weighted(self, per_element: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        weights = self._row_weights(Y)
+        return per_element if weights is None else per_element * weights
+
+
+class BinaryCrossEntropy(WeightedCrossEntropy):
     """Mean of −[y log a + (1 − y) log(1 − a)]; exact from logits when fused with sigmoid."""
 
     name = "binary_cross_entropy"
     fused_activation = "sigmoid"
+
+    def _classes(self, outputs: int) -> int:
+        return 2 if outputs == 1 else outputs
 
     def value(self, Z: torch.Tensor, A: torch.Tensor, Y: torch.Tensor, fused: bool) -> float:
         m = self._count(Y)
         if fused:
             # log(1 + e^z) − y z  ==  −[y log σ(z) + (1 − y) log(1 − σ(z))], without overflow
             zero = torch.zeros((), dtype=Z.dtype, device=Z.device)
-            return float((torch.logaddexp(zero, Z) - Y * Z).sum() / m)
+            return float(self._weighted(torch.logaddexp(zero, Z) - Y * Z, Y).sum() / m)
         eps = torch.finfo(A.dtype).tiny
-        return float(-(Y * torch.log(A + eps) + (1 - Y) * torch.log(1 - A + eps)).sum() / m)
+        return float(-self._weighted(Y * torch.log(A + eps) + (1 - Y) * torch.log(1 - A + eps), Y).sum() / m)
 
     def gradient(self, Z: torch.Tensor, A: torch.Tensor, Y: torch.Tensor, fused: bool) -> torch.Tensor:
         m = self._count(Y)
         if fused:
-            return (A - Y) * (1 / m)
+            return self._weighted((A - Y) * (1 / m), Y)
         eps = torch.finfo(A.dtype).eps
-        return (A - Y) / (torch.clamp_min(A * (1 - A), eps) * m)
+        return self._weighted((A - Y) / (torch.clamp_min(A * (1 - A), eps) * m), Y)
 
 
-class CategoricalCrossEntropy(ReducedLoss):
+class CategoricalCrossEntropy(WeightedCrossEntropy):
     """Mean over samples of −Σ y log a; labels as integers or one-hot."""
 
     name = "categorical_cross_entropy"
@@ -107,14 +163,14 @@ class CategoricalCrossEntropy(ReducedLoss):
         if fused:
             shifted = Z - Z.amax(dim=1, keepdim=True)
             log_probs = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
-            return float(-(Y * log_probs).sum() / m)
-        return float(-(Y * torch.log(torch.clamp_min(A, torch.finfo(A.dtype).tiny))).sum() / m)
+            return float(-self._weighted(Y * log_probs, Y).sum() / m)
+        return float(-self._weighted(Y * torch.log(torch.clamp_min(A, torch.finfo(A.dtype).tiny)), Y).sum() / m)
 
     def gradient(self, Z: torch.Tensor, A: torch.Tensor, Y: torch.Tensor, fused: bool) -> torch.Tensor:
         m = self._count(Y)
         if fused:
-            return (A - Y) * (1 / m)
-        return -Y / (torch.clamp_min(A, torch.finfo(A.dtype).tiny) * m)
+            return self._weighted((A - Y) * (1 / m), Y)  # w_y·(a − y) for one-hot y
+        return self._weighted(-Y / (torch.clamp_min(A, torch.finfo(A.dtype).tiny) * m), Y)
 
 
 class MeanSquaredError(TorchLoss):
