@@ -166,3 +166,24 @@ def test_cli_unknown_backend_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines()[-1] == (
         "nn: error: --backend 'jax' is not installed (installed backends: numpy, torch)"
     )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
+def test_a_model_trained_on_cuda_runs_on_the_cpu_here(tmp_path: Path) -> None:
+    """The file of a GPU run (device: cuda recorded) loads on a CPU-only machine, on the CPU, and says so."""
+    path = tmp_path / "model.nn"
+    expected = trained("torch", "float64", path)
+    # Rewrite the recorded device as a CUDA run would have written it.
+    from nn_core.modelfile import read_archive, write_archive
+
+    arrays, meta = read_archive(path, "model")
+    meta["spec"]["device"] = "cuda"
+    write_archive(
+        path, "model", arrays, {k: v for k, v in meta.items() if k not in ("format", "format_version", "kind")}
+    )
+    model = load_model(path)
+    assert model.spec.device == "cpu" and model.metadata["trained_on_device"] == "cuda"
+    np.testing.assert_allclose(model.predict_proba(INPUTS), expected, rtol=1e-12)
+    done = nn("evaluate", "model.nn", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "was trained on device 'cuda', which this machine lacks; running it on 'cpu'" in done.stderr

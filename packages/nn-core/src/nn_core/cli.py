@@ -154,11 +154,18 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _note_backend(path: str, model: Any) -> None:
-    """Say so when a model runs on another backend than the one that trained it."""
+    """Say so when a model runs on another backend, or device, than the one that trained it."""
     trained = model.metadata.get("trained_on_backend")
     if trained:
         print(
             f"nn: note: {path} was trained on backend {trained!r}; running it on {model.spec.backend!r}",
+            file=sys.stderr,
+        )
+    device = model.metadata.get("trained_on_device")
+    if device:
+        print(
+            f"nn: note: {path} was trained on device {device!r}, which this machine lacks; "
+            f"running it on {model.spec.device!r}",
             file=sys.stderr,
         )
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nn_core.contracts import Network
+from nn_core.contracts import Backend, Network
 from nn_core.errors import ModelFileError, NNError
 from nn_core.experiment import build_network
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
@@ -157,6 +157,26 @@ def _provider_record(registry: Registry, kind: str, name: str, backend: str | No
     }
 
 
+def _on_present_device(meta: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """A model trained on a device this machine lacks (``cuda`` on a laptop) runs on the
+    backend's default device instead; ``trained_on_device`` records the move."""
+    spec = meta["spec"]
+    device = spec.get("device")
+    if not isinstance(device, str):
+        return meta
+    try:
+        backend_cls = registry.get("backend", spec["backend"]).cls
+    except LookupError:
+        return meta
+    if not (isinstance(backend_cls, type) and issubclass(backend_cls, Backend)):
+        return meta
+    present = backend_cls.devices()
+    if device in present:
+        return meta
+    moved = {k: v for k, v in spec.items() if k != "device"}
+    return {**meta, "spec": moved, "trained_on_device": device}
+
+
 def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -> dict[str, Any]:
     """The file's metadata moved to ``backend`` (None: the recorded backend when it is
     installed, else the default installed one). Model files are backend-portable: the
@@ -173,12 +193,12 @@ def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -
         raise NNError(f"--backend {target!r} is not installed (installed backends: {', '.join(sorted(installed))})")
     if target is None:
         if recorded in installed or not isinstance(recorded, str):
-            return meta
+            return _on_present_device(meta, registry)
         target = default_backend(registry)
         if target is None or target not in installed:
             return meta
     if target == recorded:
-        return meta
+        return _on_present_device(meta, registry)
     moved = {k: v for k, v in spec.items() if k != "device"}
     moved["backend"] = target
     try:
