@@ -258,3 +258,15 @@ def test_optimizer_state_with_a_wrong_shape_is_refused() -> None:
     adam.setup(torch.zeros(4, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"optimizer state m has shape \(3,\), the network needs \(4,\)"):
         adam.load_state_dict({"step": 1, "m": np.zeros(3), "v": np.zeros(4)})
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_softmax_never_returns_subnormal_probabilities(dtype: torch.dtype) -> None:
+    """Subnormal probabilities would make every backward GEMM crawl; they are flushed to 0."""
+    tiny = torch.finfo(dtype).tiny
+    spread = torch.linspace(-800, 0, 4001, dtype=dtype)
+    Z = torch.stack([spread, spread + 40.0, spread * 0.11])  # every gap between logits, at every scale
+    A = t_act.Softmax().forward(Z, torch.empty_like(Z))
+    assert int(((A != 0) & (A < tiny)).sum()) == 0
+    np.testing.assert_allclose(A.sum(dim=1).numpy(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(A.numpy(), torch.softmax(Z, dim=1).numpy(), rtol=1e-5, atol=2 * tiny)
