@@ -208,3 +208,32 @@ def test_cuda_training_matches_cpu_float64() -> None:  # pragma: no cover - no G
         opt.setup(net.flat_params)
         train(net, opt, X, y, steps=50)
     np.testing.assert_allclose(nets[1].predict_proba(X), nets[0].predict_proba(X), rtol=1e-9, atol=1e-12)
+
+
+def test_evaluation_is_reused_only_while_nothing_changed() -> None:
+    """loss then predict_proba on one split share a forward pass; any change to X, a parameter or a buffer
+    (a step, set_flat, an in-place edit) makes the next evaluation compute afresh."""
+    X, y = data()
+    net = make_network("torch", DEEP)
+    Xt, Yt = net.to_backend(X), net.prepare_targets(y)
+    calls = []
+    original = net._evaluate
+    net._evaluate = lambda X: calls.append(1) or original(X)  # type: ignore[method-assign]
+    first = net.loss(Xt, Yt)
+    proba = net.predict_proba(Xt)
+    assert len(calls) == 1
+    fresh = make_network("torch", DEEP)
+    np.testing.assert_array_equal(proba, fresh.predict_proba(Xt))
+
+    net.parameters["layers.0.weight"][0, 0] += 1.0  # an in-place edit of one parameter view
+    assert net.loss(Xt, Yt) != first and len(calls) == 2
+    opt = t_opt.SGD(lr=0.1)
+    net.setup_optimizer(opt)
+    train(net, opt, X, y, steps=1)
+    net.predict_proba(Xt)
+    assert len(calls) == 3
+    Xt[0, 0] += 1.0  # the data itself
+    net.predict_proba(Xt)
+    assert len(calls) == 4
+    net.predict_proba(Xt.clone())  # another tensor, same values
+    assert len(calls) == 5

@@ -3,7 +3,10 @@ importable), with the same predictions; and the reverse. ``nn export --format to
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,9 +95,21 @@ def test_the_file_records_the_backend_that_trained_it(tmp_path: Path) -> None:
 
 
 def nn(*args: str, cwd: Path, block_torch: bool = False) -> subprocess.CompletedProcess[str]:
-    prelude = "import sys; sys.modules['torch'] = None; " if block_torch else "import sys; "
-    code = prelude + "from nn_core.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd)
+    """``nn ARGS`` in ``cwd``: in this process (fast), or in a fresh one where ``import torch`` fails."""
+    if block_torch:
+        code = "import sys; sys.modules['torch'] = None; from nn_core.cli import main; sys.exit(main(sys.argv[1:]))"
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd)
+    from nn_core.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(["nn", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_cli_evaluate_and_predict_pick_a_backend(tmp_path: Path) -> None:
