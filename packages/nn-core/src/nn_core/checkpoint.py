@@ -50,6 +50,10 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
         **prefixed("preprocess", model.scaler.arrays()),
         **prefixed("optimizer", {k: v for k, v in optimizer_state.items() if isinstance(v, np.ndarray)}),
     }
+    callbacks: dict[str, Any] = {}
+    for name, callback in getattr(run, "stateful", {}).items():  # early stopping's best value and weights
+        callback_arrays, callbacks[name] = callback.checkpoint_state()
+        arrays.update(prefixed(f"callbacks/{name}", callback_arrays))
     # A checkpoint is where a diverged run is resumed from: never write one that holds NaN or inf.
     bad = [name for name, a in arrays.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
     if bad:
@@ -58,6 +62,7 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
         **model.metadata,
         "optimizer_scalars": {k: v for k, v in optimizer_state.items() if not isinstance(v, np.ndarray)},
         "rng": run.experiment.network.rng_state(),
+        "callbacks": callbacks,
         **loop_state,
     }
     write_archive(path, "checkpoint", arrays, metadata)
@@ -85,10 +90,34 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
         history = meta["history"]
         if not isinstance(history, list) or not all(isinstance(row, dict) and "epoch" in row for row in history):
             raise ValueError("history is not a list of logged epochs")
+        callbacks = _callback_states(experiment, arrays, meta.get("callbacks", {}))
     except (KeyError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else ""
         raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {reason}") from None
-    return {**loop_state, "history": history, "path": str(path)}
+    done = loop_state["next_epoch"] - (0 if loop_state["next_step"] else 1)
+    epochs = experiment.spec.training.epochs
+    if done > epochs or (loop_state["next_step"] and loop_state["next_epoch"] > epochs):
+        raise NNError(
+            f"checkpoint {path} is at epoch {loop_state['next_epoch'] - 1:,} but training.epochs is {epochs:,}: "
+            f"resuming would train nothing (raise it, e.g. --set training.epochs={max(done, 1) * 2})"
+        )
+    return {**loop_state, "history": history, "path": str(path), "callbacks": callbacks}
+
+
+def _callback_states(experiment: Any, arrays: dict[str, np.ndarray], meta: Any) -> dict[str, Any]:
+    """Each stateful callback's (arrays, metadata), its weights checked against the network's."""
+    if not isinstance(meta, dict):
+        raise ValueError("callbacks is not a mapping")
+    states: dict[str, Any] = {}
+    expected = {name: (a.shape, a.dtype) for name, a in experiment.network.state_arrays().items()}
+    for name, callback_meta in meta.items():
+        if not isinstance(callback_meta, dict):
+            raise ValueError(f"callbacks.{name} is not a mapping")
+        callback_arrays = section(arrays, f"callbacks/{name}")
+        if callback_arrays and {k: (a.shape, a.dtype) for k, a in callback_arrays.items()} != expected:
+            raise ValueError(f"callbacks.{name} holds weights that do not fit this network")
+        states[name] = (callback_arrays, callback_meta)
+    return states
 
 
 def _check_loop_state(state: dict[str, Any]) -> None:

@@ -39,6 +39,8 @@ class Run:
     """Metrics after training when they differ from the last log (best weights restored)."""
     best_epoch: int | None = None
     stopped_early_at: int | None = None
+    stateful: dict[str, Any] = field(default_factory=dict)
+    """Callbacks whose state goes into checkpoints (``checkpoint_state``/``load_checkpoint_state``), by name."""
 
     @property
     def spec(self) -> Any:
@@ -310,6 +312,20 @@ def _pointing_to_last_checkpoint(loop: _Loop) -> Iterator[None]:
         ) from None
 
 
+def _restore_callbacks(run: Run, resume: dict[str, Any]) -> None:
+    from nn_core.errors import ModelFileError
+
+    for name, (arrays, meta) in resume.get("callbacks", {}).items():
+        callback = run.stateful.get(name)
+        if callback is None:  # e.g. early stopping switched off for the rest of the run
+            continue
+        try:
+            callback.load_checkpoint_state(arrays, meta)
+        except (KeyError, TypeError, ValueError) as exc:
+            where = resume.get("path", "the checkpoint")
+            raise ModelFileError(f"checkpoint {where} is inconsistent: {type(exc).__name__}: {exc}") from None
+
+
 def call_lifecycle(pm: Any, name: str, **kwargs: Any) -> list[Any]:
     from nn_core.plugins import call_hook
 
@@ -344,6 +360,9 @@ def train(
         pm = default_plugins()[0]
     run = Run(experiment)
     callbacks = run_callbacks(experiment)
+    run.stateful = {cb.state_name: cb for cb in callbacks if hasattr(cb, "checkpoint_state")}
+    if resume is not None:
+        _restore_callbacks(run, resume)
     for callback in callbacks:
         pm.register(callback)
     loop: _Loop | None = None
