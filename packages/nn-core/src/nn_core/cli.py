@@ -166,14 +166,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress.close()
         print(f"nn: {stop}", file=sys.stderr)
         if stop.checkpoint:
-            again = " ".join(["nn train", args.spec, *(f"--set {o}" for o in args.overrides)])
-            out = f" -o {args.output}" if args.output else ""
-            print(f"nn: resume with: {again}{out} --resume {stop.checkpoint}", file=sys.stderr)
+            print(f"nn: resume with: {_resume_command(args, stop.checkpoint)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     metrics = run.final_metrics
     if args.output:
         model_from_run(run).save(args.output)
-    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
+    if resume is not None:
+        step = int(resume["next_step"])
+        start = int(resume["next_epoch"]) - (0 if step else 1)
+        where = f"epoch {int(resume['next_epoch'])}, step {step}" if step else f"epoch {start}"
+        more = run.epoch - start
+        print(
+            f"trained {spec.name}: resumed at {where}; trained {more:,} more epoch{'s' * (more != 1)} "
+            f"in {run.train_seconds:.2f} s"
+        )
+    else:
+        print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
     if run.best_epoch is not None:
         print(f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}")
     print(_table(metrics))
@@ -182,6 +190,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
     return 0
+
+
+def _resume_command(args: argparse.Namespace, checkpoint: str) -> str:
+    """The command that continues an interrupted run, quoted for a POSIX shell (safe to paste)."""
+    import shlex
+
+    words = ["nn", "train", args.spec]
+    for override in args.overrides:
+        words += ["--set", override]
+    if args.output:
+        words += ["-o", args.output]
+    return shlex.join([*words, "--resume", checkpoint])
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
