@@ -86,14 +86,44 @@ def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> M
     return results
 
 
+DIVERGENCE_RATIO = 1e3
+"""A train loss this many times its epoch-0 value (and above 1) is divergence, NaN or not: the run stops."""
+WORSE_RATIO = 10.0
+"""A run whose last train loss is this many times its epoch-0 value (and above 1) made the model worse."""
+
+
+def _likely_cause(run: Run) -> str:
+    """Why a loss blows up: an output activation the loss does not expect, else the learning rate."""
+    experiment = run.experiment
+    spec = experiment.spec
+    with suppress(Exception):  # a hint must never hide the error it explains
+        expected = getattr(experiment.registry.get("loss", spec.loss.type, spec.backend).cls, "fused_activation", None)
+        last = len(spec.model.layers) - 1
+        activation = spec.model.layers[last].params.get("activation")
+        name = getattr(activation, "type", activation)
+        if expected is not None and name is not None and name != expected:
+            return (
+                f" (model.layers[{last}].activation is {name}, but {spec.loss.type} expects {expected} outputs: "
+                f"use activation {expected} in the last layer)"
+            )
+    lr = getattr(experiment.optimizer, "lr", None)
+    return f" (optimizer lr is {lr}; try a smaller learning rate)" if lr is not None else ""
+
+
 def _check_finite(run: Run, metrics: Metrics | None) -> None:
     finite = run.experiment.network.is_finite()
     if finite and metrics is not None:
         finite = all(np.isfinite(v) for split in metrics.values() for v in split.values())
     if not finite:
-        lr = getattr(run.experiment.optimizer, "lr", None)
-        hint = f" (optimizer lr is {lr}; try a smaller learning rate)" if lr is not None else ""
-        raise TrainingError(f"loss became NaN or infinite at epoch {run.epoch}{hint}")
+        raise TrainingError(f"loss became NaN or infinite at epoch {run.epoch}{_likely_cause(run)}")
+    if metrics is not None and run.history:
+        first, now = run.history[0], metrics["train"]["loss"]
+        start = first["train"]["loss"]
+        if now > 1.0 and now > DIVERGENCE_RATIO * abs(start):
+            raise TrainingError(
+                f"loss diverged at epoch {run.epoch}: the train loss grew from {start:.4g} at epoch "
+                f"{first['epoch']} to {now:.4g}{_likely_cause(run)}"
+            )
 
 
 class _EnoughIterations(Exception):
@@ -297,6 +327,20 @@ class _Loop:
             self.log()
 
 
+def _check_outcome(run: Run) -> None:
+    """Refuse to hand back, with exit 0, a model that training made worse by an order of magnitude."""
+    if len(run.history) < 2:
+        return
+    first, last = run.history[0], run.history[-1]
+    start, end = first["train"]["loss"], last["train"]["loss"]
+    if end > 1.0 and end > WORSE_RATIO * abs(start):
+        raise TrainingError(
+            f"loss diverged: the train loss ended at {end:.4g} (epoch {last['epoch']}), "
+            f"{end / start if start else float('inf'):.3g} times its epoch-{first['epoch']} value {start:.4g}"
+            f"{_likely_cause(run)}"
+        )
+
+
 @contextmanager
 def _pointing_to_last_checkpoint(loop: _Loop) -> Iterator[None]:
     """A diverged run names the newest (finite) checkpoint it can be resumed from."""
@@ -306,9 +350,11 @@ def _pointing_to_last_checkpoint(loop: _Loop) -> Iterator[None]:
         last = getattr(loop.checkpointer, "last_path", None)
         if last is None:
             raise
+        import shlex
+
         raise TrainingError(
             f"{exc}; the last checkpoint, {last}, holds finite weights: resume it with a smaller "
-            f"learning rate (--resume {last} --set optimizer.lr=...)"
+            f"learning rate (--resume {shlex.quote(str(last))} --set optimizer.lr=...)"
         ) from None
 
 
@@ -409,6 +455,7 @@ def train(
             else:
                 loop.epochs()
             run.train_seconds = time.perf_counter() - started
+            _check_outcome(run)
             call_lifecycle(pm, "nn_train_end", run=run)
     finally:
         if loop is not None and loop.checkpointer is not None:

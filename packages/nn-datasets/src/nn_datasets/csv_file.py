@@ -121,7 +121,8 @@ def encode_labels(
     """Targets ``y`` and class names (None for regression) from a label column.
 
     Class indices follow the sorted distinct values. Raises ValueError when
-    ``label_type`` is ``number`` and a value is not a number.
+    ``label_type`` is ``number`` and a value is not a number, OverflowError for
+    an integral label beyond int64 (which would wrap around silently).
     """
     numbers = _as_numbers(values)
     integral = numbers is not None and (numbers.dtype.kind in "iu" or bool((numbers == np.round(numbers)).all()))
@@ -130,6 +131,9 @@ def encode_labels(
             raise ValueError("label column is not numeric")
         return numbers.astype(np.float64), None
     if numbers is not None and integral:
+        if numbers.dtype.kind == "f" and numbers.size and float(np.abs(numbers).max()) >= 2.0**63:
+            big = float(numbers[np.argmax(np.abs(numbers))])
+            raise OverflowError(f"{big:.17g}, beyond the 64-bit range of class labels")
         distinct, y = np.unique(numbers.astype(np.int64), return_inverse=True)
         names = tuple(str(v) for v in distinct)
     elif numbers is not None:  # fractional numbers as classes (label_type 'class')
@@ -168,6 +172,8 @@ def load_csv(
         X, raw_labels = _read_rows(path, header, label_index, feature_index)
     try:
         y, classes = encode_labels(raw_labels, label_type)
+    except OverflowError as exc:
+        raise DataError(f"{path}: column {label!r} holds {exc}; for numeric targets set label_type: number") from None
     except ValueError:
         bad = next(v for v in raw_labels if _as_numbers([v]) is None)
         raise DataError(f"{path}: label_type is 'number' but column {label!r} holds {bad!r}") from None

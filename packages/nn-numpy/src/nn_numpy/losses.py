@@ -71,6 +71,7 @@ class BinaryCrossEntropy(ReducedLoss):
 
     name = "binary_cross_entropy"
     fused_activation = "sigmoid"
+    targets = "binary"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         m = self._count(Y)
@@ -93,6 +94,7 @@ class CategoricalCrossEntropy(ReducedLoss):
 
     name = "categorical_cross_entropy"
     fused_activation = "softmax"
+    targets = "classes"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         m = self._count(Y)
@@ -113,6 +115,7 @@ class MeanSquaredError(NumpyLoss):
     """Mean over all elements of (a − y)²."""
 
     name = "mse"
+    targets = "values"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         return float(np.square(A - Y).mean())
@@ -129,6 +132,7 @@ class SumSquaredError(NumpyLoss):
     """
 
     name = "sum_squared_error"
+    targets = "values"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         return float(0.5 * np.square(A - Y).sum())
