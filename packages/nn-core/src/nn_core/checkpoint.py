@@ -82,16 +82,24 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     if meta.get("data_hash") != experiment.data_hash:
         raise NNError(f"checkpoint {path} was trained on different data (the data's hash changed)")
     try:
-        experiment.network.load_state_arrays(section(arrays, "weights"))
-        experiment.optimizer.load_state_dict({**meta.get("optimizer_scalars", {}), **section(arrays, "optimizer")})
-        experiment.network.set_rng_state(meta.get("rng", {}))
+        weights = section(arrays, "weights")
+        bad = [name for name, a in weights.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
+        if bad:
+            raise ValueError(f"weights {bad[0]} hold NaN or infinite values")
+        experiment.network.load_state_arrays(weights)
+        optimizer_state = _optimizer_state(experiment.optimizer, meta.get("optimizer_scalars", {}), arrays)
+        experiment.optimizer.load_state_dict(optimizer_state)
+        rng = meta.get("rng", {})
+        if not isinstance(rng, dict):
+            raise ValueError("rng is not a mapping of generator states")
+        experiment.network.set_rng_state(rng)
         loop_state = {k: meta[k] for k in ("next_epoch", "next_step", "shuffle_state")}
         _check_loop_state(loop_state)
         history = meta["history"]
         if not isinstance(history, list) or not all(isinstance(row, dict) and "epoch" in row for row in history):
             raise ValueError("history is not a list of logged epochs")
         callbacks = _callback_states(experiment, arrays, meta.get("callbacks", {}))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else ""
         raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {reason}") from None
     done = loop_state["next_epoch"] - (0 if loop_state["next_step"] else 1)
@@ -102,6 +110,34 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
             f"resuming would train nothing (raise it, e.g. --set training.epochs={max(done, 1) * 2})"
         )
     return {**loop_state, "history": history, "path": str(path), "callbacks": callbacks}
+
+
+def _optimizer_state(optimizer: Any, scalars: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The stored optimizer state, checked against a fresh one's names, types and shapes (ValueError if not)."""
+    fresh = optimizer.state_dict()
+    stored = section(arrays, "optimizer")
+    if not isinstance(scalars, dict):
+        raise ValueError("optimizer_scalars is not a mapping")
+    expected_arrays = {k: v for k, v in fresh.items() if isinstance(v, np.ndarray)}
+    expected_scalars = {k: v for k, v in fresh.items() if not isinstance(v, np.ndarray)}
+    if set(stored) != set(expected_arrays) or set(scalars) != set(expected_scalars):
+        raise ValueError(f"the optimizer state names {sorted([*stored, *scalars])}, not {sorted(fresh)}")
+    for name, array in stored.items():
+        if array.shape != expected_arrays[name].shape or not np.isfinite(array).all():
+            raise ValueError(f"optimizer state {name} does not fit this optimizer (shape {array.shape})")
+    for name, value in scalars.items():
+        like = expected_scalars[name]
+        if isinstance(like, bool) or like is None:
+            if type(value) is not type(like):
+                raise ValueError(f"optimizer state {name} is {value!r}")
+        elif isinstance(like, int):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"optimizer state {name} is {value!r}, expected a count (0 or more)")
+        elif isinstance(like, float) and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value)
+        ):
+            raise ValueError(f"optimizer state {name} is {value!r}, expected a finite number")
+    return {**scalars, **stored}
 
 
 def _callback_states(experiment: Any, arrays: dict[str, np.ndarray], meta: Any) -> dict[str, Any]:

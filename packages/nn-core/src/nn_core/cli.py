@@ -8,6 +8,7 @@ makes the last line of stdout one JSON object, for scripts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -20,6 +21,8 @@ from nn_core.errors import NNError
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for a command killed by a closed pipe."""
 
 
 _warned: list[bool] = []
@@ -241,10 +244,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.prediction import read_inputs, write_predictions
 
     registry = _registry()
+    from nn_core.inputs import check_input_file
     from nn_core.outputs import STDOUT, spec_inputs
 
     model = load_model(args.model, registry)
     output = _output(args.output, [args.model, args.inputs, *spec_inputs(model.spec)], stdout_ok=True)
+    check_input_file(args.inputs, "input file", directory_ok=True)  # a dataset may read a folder (Kaggle's)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, output, X, args.proba, registry)
     if output == STDOUT:
@@ -260,6 +265,9 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     from nn_core.spec import load_spec
 
     registry = _registry()
+    for option, value in (("--samples", args.samples), ("--max-entries", args.max_entries)):
+        if value is not None and value < 1:
+            raise NNError(f"{option} must be at least 1, got {value}")
     # float32 rounding alone gives relative errors near 1e-3: always check in float64.
     spec = load_spec(args.spec, [*args.overrides, "dtype=float64"], registry)
     result = check_gradients(build(spec, registry), samples=args.samples, max_entries=args.max_entries)
@@ -513,6 +521,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nn: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (`nn predict M X -o - | head`): stop quietly, as cat does.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except MemoryError as exc:
         if args.debug:
             raise
