@@ -223,3 +223,19 @@ def test_a_closed_pipe_on_stdout_is_not_an_internal_error(trained: dict[str, Pat
         err = process.stderr.read().decode()
         process.stderr.close()
         assert code == 141 and err == "", (command, code, err)
+
+
+def test_a_fifo_as_training_data_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"name: s\ndata: {{dataset: {{type: csv, path: '{fifo}', label: y}}}}\n"
+        "model: {layers: [{type: dense, units: 2, activation: softmax}]}\n"
+        "loss: categorical_cross_entropy\noptimizer: sgd\ntraining: {epochs: 2}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "nn_core.cli", "train", str(spec), "-q"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"nn: error: {fifo} is a FIFO (named pipe), not a regular file"

@@ -58,3 +58,16 @@ def open_input(path: str | os.PathLike[str], what: str = "input file", **text: s
     except BaseException:
         os.close(fd)
         raise
+
+
+def refuse_special_file(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`DataError` if ``path`` exists and is not a regular file; a missing one is the caller's to report.
+
+    Call it before ``open``: opening a FIFO for reading blocks until a writer comes.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{os.fspath(path)} is {_kind(mode)}, not a regular file")

@@ -93,7 +93,7 @@ def model_from_run(run: Run) -> Model:
         "history": run.history,
         "epochs": run.epoch,
         "components": components_used(spec, experiment.registry),
-        "environment": environment(),
+        "environment": {**environment(), **run.blas},
     }
     return Model(experiment.network, spec, experiment.scaler, metadata)
 

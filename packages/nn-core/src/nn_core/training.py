@@ -21,6 +21,7 @@ import numpy as np
 
 from nn_core.errors import NNError, TrainingError
 from nn_core.experiment import Experiment
+from nn_core.threads import pinned_blas_threads
 
 Metrics = dict[str, dict[str, float]]
 
@@ -39,6 +40,8 @@ class Run:
     """Metrics after training when they differ from the last log (best weights restored)."""
     best_epoch: int | None = None
     stopped_early_at: int | None = None
+    blas: dict[str, Any] = field(default_factory=dict)
+    """The BLAS library and thread count training ran with (weights depend on them)."""
     stateful: dict[str, Any] = field(default_factory=dict)
     """Callbacks whose state goes into checkpoints (``checkpoint_state``/``load_checkpoint_state``), by name."""
 
@@ -434,6 +437,7 @@ def train(
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
             loop.interrupt.installed(),
             _pointing_to_last_checkpoint(loop),
+            pinned_blas_threads() as run.blas,
         ):
             if resume is not None:
                 loop.resume_from(resume)

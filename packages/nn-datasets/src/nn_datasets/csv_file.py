@@ -23,6 +23,7 @@ import numpy as np
 
 from nn_core.contracts import Data, Dataset
 from nn_core.errors import DataError
+from nn_core.inputs import refuse_special_file
 from nn_datasets._numeric_csv import try_loadtxt
 from nn_datasets._schema import object_schema
 
@@ -30,6 +31,7 @@ LABEL_TYPES = ("auto", "class", "number")
 
 
 def _header(path: Path) -> list[str]:
+    refuse_special_file(path)  # before open: a FIFO would block it
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero: a first line without end
