@@ -176,7 +176,10 @@ def test_a_crafted_scaler_is_refused(trained: dict[str, Path], tmp_path: Path, c
             lambda a, m: m["shuffle_state"]["state"].__setitem__("inc", -1),
             "OverflowError: Python integer -1 out of bounds for uint64",
         ),
-        (lambda a, m: m.__setitem__("rng", [1]), "rng is not a mapping of generator states"),
+        (
+            lambda a, m: a.__setitem__("rng/bogus", np.zeros(3)),
+            "generator states ['bogus'] do not match the network's []",
+        ),
         (
             lambda a, m: m.__setitem__("optimizer_scalars", {"a": 1}),
             "the optimizer state names ['a', 'm', 'v'], not ['m', 'step', 'v']",

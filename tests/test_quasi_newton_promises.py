@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 from nn_core import build, cli, hookimpl, load_spec, train
 from nn_core.checkpoint import load_checkpoint, restore
 from nn_core.modelfile import section
-from nn_core.plugins import default_plugins
+from nn_core.plugins import load_plugins
 from nn_core.training import Interrupted
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +44,13 @@ class CtrlCAt:
 
 
 @pytest.fixture
-def pm_with() -> Any:
-    pm, _ = default_plugins()
+def pm_with(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The installed plugins plus test callbacks; also what the CLI loads during the test."""
+    import nn_core.plugins
+
+    loaded = load_plugins()
+    monkeypatch.setattr(nn_core.plugins, "load_plugins", lambda *a, **k: loaded)
+    pm = loaded.pm
     added: list[Any] = []
 
     def register(plugin: Any) -> Any:
@@ -158,3 +164,20 @@ def test_ctrl_c_checkpoint_resumes_with_a_warning(tmp_path: Path, pm_with: Any, 
     assert "the resumed run starts a fresh estimate" in capsys.readouterr().err
     assert run.epoch == 30 or run.history[-1]["train"]["loss"] < 0.002
     assert [row["epoch"] for row in run.history[:7]] == list(range(7))
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "lbfgs"])
+def test_nn_train_says_why_the_minimizer_stopped(tmp_path: Path, optimizer: str, capsys: Any) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(WELCH.read_text())
+    assert cli.main(["train", str(spec), "-q", "--set", f"optimizer.type={optimizer}"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith(f"{optimizer}: "))
+    assert re.fullmatch(
+        rf"{optimizer}: converged: gradient norm \d\.\de-\d\d below tolerance 1e-05 after (\d+) iterations "
+        r"\(200 allowed\)",
+        line,
+    ), line
+    assert int(re.search(r"after (\d+)", line).group(1)) < 200  # type: ignore[union-attr]
+    assert cli.main(["train", str(spec), "-q", "--set", "training.epochs=5"]) == 0
+    assert "bfgs: stopped after 5 iterations: training.epochs (5) reached" in capsys.readouterr().out

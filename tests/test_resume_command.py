@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from nn_core import cli, hookimpl
-from nn_core.plugins import default_plugins
+from nn_core.plugins import load_plugins
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,12 +28,13 @@ class CtrlCAt:
 
 
 @pytest.fixture
-def ctrl_c_at_3() -> Any:
-    pm, _ = default_plugins()
-    plugin = CtrlCAt(3)
-    pm.register(plugin)
-    yield
-    pm.unregister(plugin)
+def ctrl_c_at_3(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The installed plugins plus a Ctrl-C at epoch 3; what the CLI loads during the test."""
+    import nn_core.plugins
+
+    loaded = load_plugins()
+    loaded.pm.register(CtrlCAt(3))
+    monkeypatch.setattr(nn_core.plugins, "load_plugins", lambda *a, **k: loaded)
 
 
 def test_the_resume_command_is_shell_quoted_and_resumes(tmp_path: Path, capsys: Any, ctrl_c_at_3: Any) -> None:

@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info
 
 from nn_core import cli, hookimpl
 from nn_core.model import load_model
-from nn_core.plugins import default_plugins
+from nn_core.plugins import load_plugins
 
 ROOT = Path(__file__).resolve().parents[1]
 SPIRALS = str(ROOT / "specs" / "spirals.yaml")
@@ -37,12 +37,15 @@ class SeesThreads:
 
 
 @pytest.fixture
-def spy() -> Any:
-    pm, _ = default_plugins()
+def spy(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The installed plugins plus a hook that reads the BLAS thread count; what the CLI loads during the test."""
+    import nn_core.plugins
+
+    loaded = load_plugins()
     plugin = SeesThreads()
-    pm.register(plugin)
-    yield plugin
-    pm.unregister(plugin)
+    loaded.pm.register(plugin)
+    monkeypatch.setattr(nn_core.plugins, "load_plugins", lambda *a, **k: loaded)
+    return plugin
 
 
 def test_nn_blas_threads_pins_training_and_is_recorded(

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nn_core.errors import ModelFileError, NNError, TrainingError
+from nn_core.model import model_from_run
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
 
 # Settings that may differ between the interrupted run and its resumption.
@@ -40,15 +41,37 @@ def _comparable(document: Any) -> Any:
 
 
 def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str, Any]) -> None:
-    """Write the run's full state to exactly ``path`` (atomically)."""
-    from nn_core.model import model_from_run
+    """Write the run's full state to exactly ``path`` (atomically).
 
+    Everything crosses as numpy arrays by name (contract v2): the network's
+    ``state_arrays`` and ``rng_state``, the optimizer's ``state_dict`` arrays;
+    its int and float scalars go to the metadata. Anything else in a
+    ``state_dict`` (a backend's tensor) is a plugin bug, named here.
+    """
     model = model_from_run(run)
-    optimizer_state = run.experiment.optimizer.state_dict()
+    optimizer = run.experiment.optimizer
+    optimizer_state = optimizer.state_dict()
+    scalars: dict[str, int | float] = {}
+    optimizer_arrays: dict[str, np.ndarray] = {}
+    for key, value in optimizer_state.items():
+        if isinstance(value, np.ndarray):
+            optimizer_arrays[key] = value
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            scalars[key] = value.item() if isinstance(value, np.generic) else value
+        else:
+            raise TrainingError(
+                f"optimizer {optimizer.name}: state_dict()[{key!r}] is a {type(value).__name__}; "
+                "contract v2 needs numpy arrays or int/float scalars (convert with the backend's to_numpy)"
+            )
+    rng = run.experiment.network.rng_state()
+    for key, value in rng.items():
+        if not isinstance(value, np.ndarray):
+            raise TrainingError(f"network rng_state()[{key!r}] is a {type(value).__name__}, not a numpy array")
     arrays = {
         **prefixed("weights", model.network.state_arrays()),
         **prefixed("preprocess", model.scaler.arrays()),
-        **prefixed("optimizer", {k: v for k, v in optimizer_state.items() if isinstance(v, np.ndarray)}),
+        **prefixed("optimizer", optimizer_arrays),
+        **prefixed("rng", rng),
     }
     callbacks: dict[str, Any] = {}
     for name, callback in getattr(run, "stateful", {}).items():  # early stopping's best value and weights
@@ -60,8 +83,7 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
         raise TrainingError(f"not writing checkpoint {path}: {bad[0]} holds NaN or infinite values")
     metadata = {
         **model.metadata,
-        "optimizer_scalars": {k: v for k, v in optimizer_state.items() if not isinstance(v, np.ndarray)},
-        "rng": run.experiment.network.rng_state(),
+        "optimizer_scalars": scalars,
         "callbacks": callbacks,
         **loop_state,
     }
@@ -74,6 +96,11 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray]
 
 def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any], path: str) -> dict[str, Any]:
     """Put a checkpoint's state into a freshly built experiment; return the loop state."""
+    if "rng" in meta:  # nn-core 0.1 kept generator states as JSON: contract v1
+        raise ModelFileError(
+            f"checkpoint {path} was written by nn-core 0.1 (plugin contract v1), whose random-generator "
+            "state this nn cannot restore exactly; train again from the spec (docs/plugins.md#contract-v2)"
+        )
     if _comparable(meta.get("spec", {})) != _comparable(experiment.spec.document):
         raise NNError(
             f"checkpoint {path} was written for a different spec; only optimizer.lr and training."
@@ -89,10 +116,11 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
         experiment.network.load_state_arrays(weights)
         optimizer_state = _optimizer_state(experiment.optimizer, meta.get("optimizer_scalars", {}), arrays)
         experiment.optimizer.load_state_dict(optimizer_state)
-        rng = meta.get("rng", {})
-        if not isinstance(rng, dict):
-            raise ValueError("rng is not a mapping of generator states")
-        experiment.network.set_rng_state(rng)
+        generators = section(arrays, "rng")
+        expected = set(experiment.network.rng_state())
+        if set(generators) != expected:
+            raise ValueError(f"generator states {sorted(generators)} do not match the network's {sorted(expected)}")
+        experiment.network.set_rng_state(generators)
         loop_state = {k: meta[k] for k in ("next_epoch", "next_step", "shuffle_state")}
         _check_loop_state(loop_state)
         history = meta["history"]
@@ -130,7 +158,7 @@ def _optimizer_state(optimizer: Any, scalars: Any, arrays: dict[str, np.ndarray]
         if isinstance(like, bool) or like is None:
             if type(value) is not type(like):
                 raise ValueError(f"optimizer state {name} is {value!r}")
-        elif isinstance(like, int):
+        elif isinstance(like, (int, np.integer)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"optimizer state {name} is {value!r}, expected a count (0 or more)")
         elif isinstance(like, float) and (

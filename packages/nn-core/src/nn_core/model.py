@@ -11,7 +11,7 @@ against what is installed and rebuilds the network from it.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,9 +22,12 @@ from nn_core.modelfile import prefixed, read_archive, section, write_archive
 from nn_core.modelmeta import check_classes, check_finite_weights, check_metadata, check_sizes
 from nn_core.provenance import check_installed, components_used, environment
 from nn_core.registry import Registry
+from nn_core.run import Run
 from nn_core.scaling import Scaler
 from nn_core.spec import Spec, SpecError, load_spec
-from nn_core.training import Run
+
+if TYPE_CHECKING:
+    from nn_core.plugins import Plugins
 
 
 class Model:
@@ -56,25 +59,68 @@ class Model:
             raise NNError(f"the model expects {self.input_dim} features per sample, got an array of shape {X.shape}")
         return self.scaler.transform(X)
 
+    def outputs(self, X: Any) -> np.ndarray:
+        """The output layer's activations as the network computes them (one column for a sigmoid unit)."""
+        network = self.network
+        return np.asarray(network.predict_proba(network.to_backend(self._inputs(X))), dtype=np.float64)
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Output-layer activations: class probabilities for classifiers."""
-        return np.asarray(self.network.predict_proba(self._inputs(X)))
+        """Class probabilities, one column per class (also for a binary model's single sigmoid unit).
+
+        Columns follow :attr:`classes`, as scikit-learn's ``predict_proba``
+        follows ``classes_``. For regression, the outputs themselves.
+        """
+        outputs = self.outputs(X)
+        if self.task == "regression":
+            return outputs
+        from nn_core.metrics import two_columns
+
+        return two_columns(outputs)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels (the original names when the data had them), or values for regression."""
-        proba = self.predict_proba(X)
+        """Labels of the type the training data had: integers for integer labels, else the class names.
+
+        Regression models return values (one column per output, or a vector
+        for a single output).
+        """
+        outputs = self.outputs(X)
         if self.task == "regression":
-            return proba[:, 0] if proba.shape[1] == 1 else proba
+            return outputs[:, 0] if outputs.shape[1] == 1 else outputs
         from nn_core.builtins import predicted_labels
 
-        indices = predicted_labels(proba)
-        if self.classes:
-            return np.asarray(self.classes, dtype=object)[indices]
-        return indices
+        return self.labels_of(predicted_labels(outputs))
+
+    def labels_of(self, indices: np.ndarray) -> np.ndarray:
+        """Class indices to the data's labels: int64 when every class name is an integer, else the names."""
+        names = self.classes
+        if not names:
+            return np.asarray(indices, dtype=np.int64)
+        integers = _as_integers(names)
+        if integers is not None:
+            return integers[indices]
+        return np.asarray(names, dtype=object)[indices]
+
+    def summary(self, *, plugins: Plugins | None = None) -> str:
+        """Each layer's output width, parameter count and activation, and the total (Keras's ``summary()``)."""
+        from nn_core.plugins import resolve
+        from nn_core.summary import summarize
+
+        return summarize(self.spec, resolve(plugins).registry, self.input_dim).table()
 
     def save(self, path: str | os.PathLike[str]) -> None:
         arrays = {**prefixed("weights", self.network.state_arrays()), **prefixed("preprocess", self.scaler.arrays())}
         write_archive(path, "model", arrays, self.metadata)
+
+
+def _as_integers(names: list[str]) -> np.ndarray | None:
+    """``["0", "1", "7"]`` → ``array([0, 1, 7])``; None when any name is not an integer written plainly."""
+    try:
+        values = [int(name) for name in names]
+    except (TypeError, ValueError):
+        return None
+    if [str(v) for v in values] != list(names):  # "007" or " 1" are names, not numbers
+        return None
+    return np.asarray(values, dtype=np.int64)
 
 
 def model_from_run(run: Run) -> Model:
@@ -84,6 +130,8 @@ def model_from_run(run: Run) -> Model:
     metadata = {
         "spec": spec.document,
         "seed": spec.seed,
+        "backend": spec.backend,
+        "dtype": spec.dtype,
         "task": experiment.task,
         "classes": list(experiment.classes) if experiment.classes else None,
         "input_dim": int(experiment.splits["train"].data.X.shape[1]),
@@ -98,9 +146,70 @@ def model_from_run(run: Run) -> Model:
     return Model(experiment.network, spec, experiment.scaler, metadata)
 
 
-def restore_model(arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str) -> Model:
-    """Rebuild a Model from a file's arrays and metadata (models and checkpoints alike)."""
+def _provider_record(registry: Registry, kind: str, name: str, backend: str | None) -> dict[str, Any]:
+    """The component record (as ``components_used`` writes it) of what is installed now."""
+    info = registry.get(kind, name, backend)
+    return {
+        "kind": kind,
+        "name": name,
+        "backend": info.backend,
+        "distribution": info.distribution,
+        "version": info.version,
+    }
+
+
+def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -> dict[str, Any]:
+    """The file's metadata moved to ``backend`` (None: the recorded backend when it is
+    installed, else the default installed one). Model files are backend-portable: the
+    weights are numpy arrays by name, and every backend builds the same layers."""
+    from nn_core.spec.schema import default_backend
+
+    spec = meta.get("spec")
+    if not isinstance(spec, dict):
+        return meta
+    recorded = spec.get("backend")
+    installed = registry.names("backend")
+    target = backend
+    if target is not None and target not in installed:
+        raise NNError(f"--backend {target!r} is not installed (installed backends: {', '.join(sorted(installed))})")
+    if target is None:
+        if recorded in installed or not isinstance(recorded, str):
+            return meta
+        target = default_backend(registry)
+        if target is None or target not in installed:
+            return meta
+    if target == recorded:
+        return meta
+    moved = {k: v for k, v in spec.items() if k != "device"}
+    moved["backend"] = target
+    try:
+        dtypes = getattr(registry.get("backend", target).cls, "dtypes", ())
+    except LookupError:
+        dtypes = ()
+    if moved.get("dtype") not in dtypes:
+        moved.pop("dtype", None)
+
+    def moved_record(record: Any) -> Any:
+        if not isinstance(record, dict):
+            return record
+        if record.get("kind") == "backend" and record.get("name") == recorded:
+            return _provider_record(registry, "backend", target, None)  # the backend itself moves too
+        return {**record, "backend": target} if record.get("backend") == recorded else record
+
+    components = [moved_record(record) for record in meta.get("components") or []]
+    return {**meta, "spec": moved, "components": components, "trained_on_backend": recorded}
+
+
+def restore_model(
+    arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str, backend: str | None = None
+) -> Model:
+    """Rebuild a Model from a file's arrays and metadata (models and checkpoints alike).
+
+    ``backend`` picks the backend to run it on (default: the one that trained
+    it, or the default installed backend when that one is not installed).
+    """
     check_metadata(meta, what)
+    meta = _on_backend(meta, registry, backend)
     check_installed(meta.get("components") or [], registry, what)
     try:
         spec = load_spec(meta["spec"], registry=registry)
@@ -120,11 +229,21 @@ def restore_model(arrays: dict[str, np.ndarray], meta: dict[str, Any], registry:
     return Model(network, spec, scaler, meta)
 
 
-def load_model(path: str | os.PathLike[str], registry: Registry | None = None) -> Model:
-    """Load a model file written by ``nn train -o`` or :meth:`Model.save`."""
-    if registry is None:
-        from nn_core.plugins import default_registry
+def load_model(
+    path: str | os.PathLike[str],
+    registry: Registry | None = None,
+    *,
+    plugins: Plugins | None = None,
+    backend: str | None = None,
+) -> Model:
+    """Load a model file written by ``nn train -o`` or :meth:`Model.save`.
 
-        registry = default_registry()
+    Components come from ``plugins`` (or an explicit ``registry``; with
+    neither, the installed plugins are loaded afresh).
+    """
+    if registry is None:
+        from nn_core.plugins import resolve
+
+        registry = resolve(plugins).registry
     arrays, meta = read_archive(path, "model")
-    return restore_model(arrays, meta, registry, f"model file {path}")
+    return restore_model(arrays, meta, registry, f"model file {path}", backend)

@@ -63,6 +63,8 @@ class TrainingSpec:
     early_stopping: EarlyStoppingSpec | None = None
     log: str | None = None
     callbacks: tuple[ComponentSpec, ...] = ()
+    clip_norm: float | None = None
+    clip_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Spec:
     seed: int
     dtype: str
     backend: str
+    device: str
     data: DataSpec
     model: ModelSpec
     loss: ComponentSpec
@@ -114,6 +117,7 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
         seed=doc["seed"],
         dtype=doc["dtype"],
         backend=doc["backend"],
+        device=doc["device"],
         data=DataSpec(component("dataset", data["dataset"], composed), Split(**data["split"]), data["scale"]),
         model=ModelSpec(
             tuple(component("layer", layer, composed) for layer in model["layers"]),
@@ -130,6 +134,8 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
             checkpoint=CheckpointSpec(**training["checkpoint"]) if "checkpoint" in training else None,
             early_stopping=EarlyStoppingSpec(**training["early_stopping"]) if "early_stopping" in training else None,
             log=training.get("log"),
+            clip_norm=training.get("clip_norm"),
+            clip_value=training.get("clip_value"),
             callbacks=tuple(component("callback", c, composed) for c in training["callbacks"]),
         ),
         metrics=tuple(component("metric", m, composed) for m in doc["metrics"]),
