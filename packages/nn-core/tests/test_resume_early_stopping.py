@@ -43,7 +43,7 @@ def test_early_stopping_resumes_bit_for_bit_from_every_checkpoint(tmp_path: Path
     spec = spec_with(tmp_path, f"training.checkpoint={{dir: {ckpt}, every: 1, keep: 100}}")
     checkpointed = train(build(spec, REGISTRY), pm=PM)
     assert checkpointed.stopped_early_at == 45
-    for epoch in (3, 20, 33, 34, 36, 40, 44):  # before, at and after the best epoch
+    for epoch in (3, 20, 33, 34, 36, 40, 44, 45):  # before, at and after the best epoch; 45: where it stopped
         path = ckpt / f"epoch-{epoch:06d}.ckpt"
         experiment = build(spec_with(tmp_path), REGISTRY)
         arrays, meta = load_checkpoint(path)

@@ -140,6 +140,14 @@ class EarlyStopping:
     def nn_train_start(self, run: Any) -> None:
         if run.history and not self.restored:
             self._consider(run, run.history[-1]["epoch"], run.history[-1])
+        elif self._stopped_at_resume(run):
+            run.stopped_early_at = run.epoch
+            run.stop_requested = True
+
+    def _stopped_at_resume(self, run: Any) -> bool:
+        """Resumed from the checkpoint of the very epoch the run stopped at: it stays stopped."""
+        logged_now = bool(run.history) and run.history[-1]["epoch"] == run.epoch
+        return self.restored and logged_now and run.epoch - self.best_epoch >= self.spec.patience
 
     def _consider(self, run: Any, epoch: int, metrics: dict[str, Any]) -> bool:
         value = float(metrics[self.split][self.metric])

@@ -438,7 +438,9 @@ def train(
                 loop.log()
             call_lifecycle(pm, "nn_train_start", run=run)
             started = time.perf_counter()
-            if isinstance(experiment.optimizer, ClosureMinimizer):
+            if run.stop_requested:  # a start hook said so (resumed at the epoch early stopping ended)
+                pass
+            elif isinstance(experiment.optimizer, ClosureMinimizer):
                 loop.minimize(experiment.optimizer)
             else:
                 loop.epochs()
