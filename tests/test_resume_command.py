@@ -70,3 +70,21 @@ def test_a_resumed_run_reports_where_it_resumed_and_what_it_trained(tmp_path: Pa
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("trained spirals: resumed at epoch 8; trained 2,000 more epochs in "), first
     assert first.endswith(" s")
+
+
+def test_ctrl_c_without_a_checkpoint_says_why_and_how(tmp_path: Path, capsys: Any, ctrl_c_at_3: Any) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text((ROOT / "specs" / "spirals.yaml").read_text())
+    assert cli.main(["train", str(spec), "-q", "--set", "training.epochs=8", "--set", "training.batch_size=100"]) == 130
+    assert capsys.readouterr().err.strip() == (
+        "nn: interrupted in epoch 4; no checkpoint written (training.checkpoint is not set and there is no -o "
+        "to write one beside: set either)"
+    )
+    out = tmp_path / "m.nn"
+    assert cli.main(["train", str(spec), "-q", "--set", "training.epochs=8", "-o", str(out)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    checkpoint = tmp_path / "m.nn.epoch-000004-step-000001.ckpt"  # full batch: epoch 4 is one step
+    assert err[0] == (
+        f"nn: interrupted in epoch 4; checkpoint written to {checkpoint} (beside -o, as training.checkpoint is not set)"
+    )
+    assert checkpoint.exists() and not out.exists()
