@@ -630,10 +630,26 @@ def accept_debug_after_command(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    _claim_plugins_show_name(args, extras)
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         return _run(args)
+
+
+def _claim_plugins_show_name(args: argparse.Namespace, extras: list[str]) -> None:
+    """``nn plugins show --kind activation tanh``: argparse hands NAME back as unrecognized.
+
+    Two optional positionals (``show``, ``NAME``) are matched in one go, so an
+    option between them leaves NAME over; it belongs to ``show`` when no name was given.
+    """
+    if getattr(args, "func", None) is cmd_plugins and args.action == "show" and args.name is None:
+        for i, word in enumerate(extras):
+            if not word.startswith("-"):
+                args.name = extras.pop(i)
+                return
 
 
 def _run(args: argparse.Namespace) -> int:
