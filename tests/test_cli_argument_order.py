@@ -40,3 +40,10 @@ def test_a_word_too_many_is_still_refused(capsys) -> None:  # type: ignore[no-un
         main(["plugins", "show", "--json", "tanh", "relu"])
     assert exc.value.code == 2
     assert "unrecognized arguments: relu" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["nope.nn", "nope.yaml"])
+def test_summary_of_a_missing_file_names_both_kinds(name: str, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / name
+    assert main(["summary", str(missing)]) == 1
+    assert capsys.readouterr().err.strip() == f"nn: error: {missing}: spec or model file not found"

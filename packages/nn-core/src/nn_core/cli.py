@@ -359,6 +359,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from nn_core.summary import summarize
 
     registry = _plugins(args).registry
+    if not os.path.exists(args.target):  # SPEC|MODEL: which one was meant is unknown
+        raise NNError(f"{args.target}: spec or model file not found")
     if _is_model_file(args.target):
         from nn_core.model import load_model
 
