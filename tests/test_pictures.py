@@ -113,7 +113,7 @@ def test_activation_parameters_reach_the_curve_and_are_checked(tmp_path: Path) -
     assert activation_from_text("leaky_relu", registry, "numpy").alpha == 0.01  # the schema's default
     with pytest.raises(NNError, match="unknown parameter 'alpa' for activation leaky_relu"):
         activation_from_text("{type: leaky_relu, alpa: 0.2}", registry, "numpy")
-    with pytest.raises(NNError, match="alpha: 3 is greater than the maximum of 1"):
+    with pytest.raises(NNError, match="alpha: must be at most 1, got 3"):
         activation_from_text("{type: leaky_relu, alpha: 3}", registry, "numpy")
 
 
