@@ -146,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         more = run.epoch - start
         print(
             f"trained {spec.name}: resumed at {where}; trained {more:,} more epoch{'s' * (more != 1)} "
-            f"in {run.train_seconds:.2f} s",
+            f"in {run.train_seconds:.2f}s",  # as a fresh run says it
             file=report,
         )
     else:
