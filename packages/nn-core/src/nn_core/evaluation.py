@@ -8,7 +8,7 @@ import numpy as np
 
 from nn_core.builtins import predicted_labels
 from nn_core.contracts import Data
-from nn_core.experiment import instantiate, load_data
+from nn_core.experiment import build_metrics, load_data
 from nn_core.registry import Registry
 from nn_core.spec.model import Spec
 from nn_core.splits import split_data
@@ -30,7 +30,7 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
 
         raise NNError(f"the data has {data.X.shape[1]} features; the model expects {model.input_dim}")
     network = model.network
-    metrics = {m.type: instantiate(m, registry, model.spec.backend) for m in model.spec.metrics}
+    metrics = build_metrics(model.spec, registry, data.y)
     parts = split_data(data, data_spec.data.split.dev, data_spec.data.split.test, data_spec.seed)
     results: dict[str, Any] = {}
     for name, part in parts.items():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nn_core.builtins import is_classification
 from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer
 from nn_core.errors import NNError
 from nn_core.registry import Registry
@@ -107,8 +108,18 @@ class Experiment:
 
     @property
     def task(self) -> str:
-        y = self.splits["train"].data.y
-        return "classification" if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else "regression"
+        return "classification" if is_classification(self.splits["train"].data.y) else "regression"
+
+
+def build_metrics(spec: Spec, registry: Registry, y: np.ndarray) -> dict[str, Metric]:
+    """The spec's metrics for targets ``y``. On regression targets the default
+    ``accuracy`` is left out (the schema's default is written for classifiers,
+    and an accuracy of regression values is a number that means nothing)."""
+    return {
+        m.type: instantiate(m, registry, spec.backend)
+        for m in spec.metrics
+        if is_classification(y) or m.type != "accuracy"
+    }
 
 
 def load_data(spec: Spec, registry: Registry) -> Data:
@@ -161,7 +172,7 @@ def build(
     if isinstance(optimizer, StepOptimizer):
         network.setup_optimizer(optimizer)
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
-    metrics = {m.type: instantiate(m, registry, spec.backend) for m in spec.metrics}
+    metrics = build_metrics(spec, registry, data.y)
     return Experiment(
         spec, registry, network, optimizer, schedule, metrics, splits, scaler, data.classes, data_hash(data)
     )

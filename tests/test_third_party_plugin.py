@@ -1,0 +1,133 @@
+"""A third-party plugin written from docs/plugins.md alone, registered through
+``load_plugins(plugins=...)``: every kind it provides conforms and trains, on a
+one-sigmoid-unit binary model, a softmax model and a regression model.
+
+Also the regression found on the way: on regression targets the default
+``accuracy`` metric printed a number that meant nothing (0.975 for a sine fit).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import thirdparty_plugin  # noqa: E402
+
+from nn_core import build, load_plugins, load_spec, train  # noqa: E402
+from nn_core.builtins import Accuracy  # noqa: E402
+from nn_core.errors import DataError  # noqa: E402
+from nn_core.evaluation import evaluate_model  # noqa: E402
+from nn_core.model import model_from_run  # noqa: E402
+from nn_core.testing import check_component  # noqa: E402
+
+DIST = "nn-thirdparty"
+
+
+@pytest.fixture(scope="module")
+def plugins():
+    return load_plugins(plugins=[(thirdparty_plugin, DIST)])
+
+
+def spec(layers, loss, data, **extra):
+    return {
+        "seed": 7,
+        "data": {"dataset": data, "split": {"dev": 0.25}},
+        "model": {"layers": layers},
+        "loss": loss,
+        "optimizer": {"type": "adabelief", "lr": 0.05},
+        "schedule": {"type": "warmup_cosine", "warmup": 2, "period": 30},
+        "training": {"epochs": 30, "batch_size": 32, "log_every": 5, **extra.pop("training", {})},
+        **extra,
+    }
+
+
+def hidden(units):
+    return {"type": "dense", "units": units, "activation": {"type": "isru", "alpha": 2.0}, "init": "lecun_uniform_gain"}
+
+
+def balanced_accuracy(y, labels):
+    return float(np.mean([np.mean(labels[y == c] == c) for c in np.unique(y)]))
+
+
+def test_every_component_conforms(plugins):
+    infos = [info for info in plugins.registry.all() if info.distribution == DIST]
+    assert sorted(i.name for i in infos) == sorted(c.name for c in thirdparty_plugin.nn_components())
+    for info in infos:
+        check_component(info, registry=plugins.registry)
+
+
+@pytest.mark.parametrize(
+    ("binary", "out", "loss"),
+    [
+        (True, {"type": "dense", "units": 1, "activation": "sigmoid"}, "binary_cross_entropy"),
+        (False, {"type": "dense", "units": 4, "activation": "softmax"}, "categorical_cross_entropy"),
+    ],
+    ids=["one-sigmoid-unit", "softmax"],
+)
+def test_classification_with_every_kind(plugins, tmp_path, binary, out, loss):
+    report = tmp_path / "report.json"
+    document = spec(
+        [hidden(8), out],
+        loss,
+        {"type": "quadrants", "binary": binary, "samples": 400, "seed": 3},
+        metrics=["accuracy", "balanced_accuracy"],
+        training={"callbacks": [{"type": "run_report", "path": str(report)}]},
+    )
+    run = train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)
+    final = run.final_metrics
+    assert final["train"]["balanced_accuracy"] > 0.9
+    # The metric's number is the mean per-class recall of the model's own predictions.
+    model = model_from_run(run)
+    for name, split in run.experiment.splits.items():
+        labels = np.asarray(model.network.predict_proba(split.X))
+        predicted = (labels[:, 0] > 0.5).astype(int) if labels.shape[1] == 1 else labels.argmax(axis=1)
+        assert final[name]["balanced_accuracy"] == pytest.approx(balanced_accuracy(split.data.y, predicted))
+    written = json.loads(report.read_text())
+    assert written["epoch"] == 30 and written["epoch_end_calls"] == 30
+    assert [h["epoch"] for h in written["logged"]] == [0, 5, 10, 15, 20, 25, 30]
+    assert written["classes"] == (["same", "opposite"] if binary else ["NE", "NW", "SW", "SE"])
+
+
+def test_early_stopping_reads_higher_is_better(plugins):
+    document = spec(
+        [hidden(12), {"type": "dense", "units": 4, "activation": "softmax"}],
+        "categorical_cross_entropy",
+        {"type": "quadrants", "samples": 600, "seed": 5},
+        metrics=["balanced_accuracy"],
+        training={"epochs": 500, "log_every": 1, "early_stopping": {"monitor": "dev.balanced_accuracy", "patience": 4}},
+    )
+    run = train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)
+    scores = [h["dev"]["balanced_accuracy"] for h in run.history]
+    best = int(np.argmax(scores))  # the first best: later equal scores are no improvement
+    assert run.epoch < 500 and run.epoch == best + 4
+    assert run.final_metrics["dev"]["balanced_accuracy"] == scores[best]
+
+
+def test_regression_leaves_the_default_accuracy_out(plugins):
+    document = spec(
+        [hidden(16), {"type": "dense", "units": 2, "activation": "identity"}],
+        {"type": "huber", "delta": 0.3},
+        {"type": "sine_wave", "samples": 200, "outputs": 2},
+    )
+    experiment = build(load_spec(document, plugins=plugins), plugins=plugins)
+    assert experiment.task == "regression" and experiment.metrics == {}
+    run = train(experiment, plugins=plugins)
+    assert set(run.final_metrics["train"]) == {"loss"}
+    model = model_from_run(run)
+    results = evaluate_model(model, model.spec, plugins.registry)
+    assert set(results["train"]) == {"samples", "loss"}
+    assert results["train"]["loss"] == pytest.approx(run.final_metrics["train"]["loss"])
+
+
+def test_accuracy_refuses_regression_targets():
+    with pytest.raises(DataError, match=r"accuracy needs integer class labels.*\(float64, shape \(3, 2\)\)"):
+        Accuracy().compute(np.zeros((3, 2)), np.full((3, 2), 0.5))
+    with pytest.raises(DataError, match="remove 'accuracy' from metrics"):
+        Accuracy().compute(np.array([0.5, 1.5]), np.array([[0.7], [0.2]]))
+    assert Accuracy().compute(np.array([1, 0, 1]), np.array([[0.7], [0.2], [0.4]])) == pytest.approx(2 / 3)
