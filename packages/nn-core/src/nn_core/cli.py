@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nn_core.component import REF_KEYWORD
-from nn_core.errors import NNError
+from nn_core.errors import NNError, exception_line
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
@@ -504,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"nn: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

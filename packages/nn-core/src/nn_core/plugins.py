@@ -33,7 +33,7 @@ from typing import Any
 import pluggy
 
 from nn_core import hookspecs
-from nn_core.errors import NNError, PluginError
+from nn_core.errors import NNError, PluginError, exception_line
 from nn_core.registry import PluginProblem, Registry
 
 GROUP = "nn"
@@ -64,9 +64,7 @@ class PluginManager(pluggy.PluginManager):
         try:
             self.register(plugin, name=name)
         except Exception as exc:  # pluggy raises ValueError and PluginValidationError
-            lines = str(exc).strip().splitlines()
-            reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-            self.load_problems.append(PluginProblem(name, distribution, reason))
+            self.load_problems.append(PluginProblem(name, distribution, exception_line(exc)))
             return
         self.sources[name] = PluginSource(distribution, version)
 
@@ -81,7 +79,7 @@ class PluginManager(pluggy.PluginManager):
                 plugin = ep.load()
             except Exception as exc:
                 self.load_problems.append(
-                    PluginProblem(name, distribution, f"failed to import {ep.value!r}: {type(exc).__name__}: {exc}")
+                    PluginProblem(name, distribution, f"failed to import {ep.value!r}: {exception_line(exc)}")
                 )
                 continue
             self.add_plugin(plugin, name, distribution, version)
@@ -138,7 +136,7 @@ def _contract_problem(pm: PluginManager, plugin_name: str, source: PluginSource)
             version = impls[0].function()
         except Exception as exc:
             return PluginProblem(
-                plugin_name, source.distribution, f"nn_contract_version raised {type(exc).__name__}: {exc}"
+                plugin_name, source.distribution, f"nn_contract_version raised {exception_line(exc)}"
             )
     if version == CONTRACT_VERSION and not isinstance(version, bool):
         return None
@@ -180,7 +178,7 @@ def build_registry(pm: PluginManager) -> Registry:
         except Exception as exc:
             registry.problems.append(
                 PluginProblem(
-                    impl.plugin_name, source.distribution, f"nn_components raised {type(exc).__name__}: {exc}"
+                    impl.plugin_name, source.distribution, f"nn_components raised {exception_line(exc)}"
                 )
             )
             continue
@@ -318,9 +316,7 @@ def call_lifecycle(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[A
         plugin_name, plugin = culprit
         if isinstance(exc, NNError) and _module_of(plugin).startswith("nn_core."):
             raise
-        lines = str(exc).strip().splitlines()
-        reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-        raise PluginError(f"plugin {_label(plugin_name, plugin)!r} failed in {name}: {reason}") from exc
+        raise PluginError(f"plugin {_label(plugin_name, plugin)!r} failed in {name}: {exception_line(exc)}") from exc
     return [r for r in result if r is not None] if isinstance(result, list) else result
 
 

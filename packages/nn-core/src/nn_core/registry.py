@@ -215,6 +215,16 @@ def check_component_class(cls: Any) -> None:
     error = best_match(_metaschema().iter_errors(schema))
     if error is not None:
         raise PluginError(f"{label}.params_schema is not a valid JSON Schema: {error.message}")
+    for key, prop in schema.get("properties", {}).items():
+        # A default its own property refuses would reach the constructor unchecked
+        # (defaults are filled after validation), so the class is refused instead.
+        if isinstance(prop, dict) and "default" in prop:
+            wrong = best_match(Draft7Validator(prop).iter_errors(prop["default"]))
+            if wrong is not None:
+                raise PluginError(
+                    f"{label}.params_schema: the default {prop['default']!r} of parameter {key!r} "
+                    f"does not validate against its own schema: {wrong.message}"
+                )
 
 
 _META: list[Draft7Validator] = []

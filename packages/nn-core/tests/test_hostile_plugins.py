@@ -1,0 +1,124 @@
+"""What an outsider's broken plugin gets (issue 13's audit): one line per problem,
+whatever the plugin's exception looks like, and no class whose defaults its own
+schema refuses."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+from fakes import V2
+
+from nn_core import hookimpl
+from nn_core import plugins as plugins_module
+from nn_core.contracts import Schedule
+from nn_core.errors import PluginError, exception_line
+from nn_core.plugins import build_registry, call_lifecycle, get_plugin_manager
+
+TWO_LINES = "boom at import\nsecond line of the message"
+
+
+class _Dist:
+    def __init__(self, name: str) -> None:
+        self.metadata = {"Name": name}
+        self.version = "6.6.6"
+
+
+class _EntryPoint:
+    def __init__(self, name: str, target: Any) -> None:
+        self.name, self.value, self.dist, self.target = name, f"nn_hostile.{name}", _Dist("nn-hostile"), target
+
+    def load(self) -> Any:
+        if isinstance(self.target, Exception):
+            raise self.target
+        return self.target
+
+
+def test_exception_line_keeps_the_first_line() -> None:
+    assert exception_line(RuntimeError(TWO_LINES)) == "RuntimeError: boom at import"
+    assert exception_line(ValueError("one")) == "ValueError: one"
+    assert exception_line(KeyError()) == "KeyError"
+    assert exception_line(ValueError("\n\n  late start\n")) == "ValueError: late start"
+
+
+def test_multi_line_import_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plugins_module, "entry_points", lambda group: [_EntryPoint("boom", RuntimeError(TWO_LINES))])
+    [problem] = build_registry(get_plugin_manager()).problems
+    assert "\n" not in str(problem)
+    assert problem.distribution == "nn-hostile"
+    assert "failed to import 'nn_hostile.boom': RuntimeError: boom at import" in str(problem)
+
+
+class RaisesInComponents(V2):
+    @staticmethod
+    @hookimpl
+    def nn_components() -> list[type]:
+        raise ValueError(TWO_LINES)
+
+
+def test_multi_line_nn_components_failure_is_one_line() -> None:
+    [problem] = build_registry(
+        get_plugin_manager(entry_point_group=None, plugins=[(RaisesInComponents, "nn-x")])
+    ).problems
+    assert str(problem).endswith("nn_components raised ValueError: boom at import")
+
+
+class RaisesInHook(V2):
+    @staticmethod
+    @hookimpl
+    def nn_train_start(run: Any) -> None:
+        raise ValueError(TWO_LINES)
+
+
+def test_multi_line_lifecycle_failure_is_one_line_naming_the_distribution() -> None:
+    pm = get_plugin_manager(entry_point_group=None, plugins=[(RaisesInHook, "nn-x")])
+    with pytest.raises(PluginError) as err:
+        call_lifecycle(pm, "nn_train_start", run=None)
+    assert str(err.value) == "plugin 'nn-x:RaisesInHook' failed in nn_train_start: ValueError: boom at import"
+
+
+class Wobbly(Schedule):
+    """A default its own property refuses: k would reach __init__ as 1 although minimum is 5."""
+
+    name: ClassVar[str] = "wobbly"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"k": {"type": "integer", "minimum": 5, "default": 1, "description": "k"}},
+    }
+
+    def __init__(self, *, k: int = 1) -> None:
+        self.k = k
+
+    def lr(self, base_lr: float, epoch: int) -> float:
+        return base_lr
+
+
+class WobblyPlugin(V2):
+    @staticmethod
+    @hookimpl
+    def nn_components() -> list[type]:
+        return [Wobbly]
+
+
+def test_a_default_that_breaks_its_own_schema_is_refused_at_registration() -> None:
+    registry = build_registry(get_plugin_manager(entry_point_group=None, plugins=[(WobblyPlugin, "nn-wobbly")]))
+    [problem] = registry.problems
+    assert problem.distribution == "nn-wobbly"
+    assert str(problem).endswith(
+        "Wobbly.params_schema: the default 1 of parameter 'k' does not validate against its own schema: "
+        "1 is less than the minimum of 5"
+    )
+    assert registry.names("schedule") == []
+
+
+def test_a_multi_line_internal_error_is_one_line(spec_file, installed, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import nn_core.experiment
+    from nn_core.cli import main
+
+    def boom(*a: Any, **k: Any) -> None:
+        raise ValueError(TWO_LINES)
+
+    monkeypatch.setattr(nn_core.experiment, "build", boom)
+    assert main(["train", str(spec_file)]) == 3
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == "nn: internal error: ValueError: boom at import (run with --debug for the traceback)"
