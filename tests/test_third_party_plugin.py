@@ -21,6 +21,7 @@ import thirdparty_plugin  # noqa: E402
 
 from nn_core import build, load_plugins, load_spec, train  # noqa: E402
 from nn_core.builtins import Accuracy  # noqa: E402
+from nn_core.checkpoint import load_checkpoint, restore  # noqa: E402
 from nn_core.errors import DataError  # noqa: E402
 from nn_core.evaluation import evaluate_model  # noqa: E402
 from nn_core.model import model_from_run  # noqa: E402
@@ -131,3 +132,27 @@ def test_accuracy_refuses_regression_targets():
     with pytest.raises(DataError, match="remove 'accuracy' from metrics"):
         Accuracy().compute(np.array([0.5, 1.5]), np.array([[0.7], [0.2]]))
     assert Accuracy().compute(np.array([1, 0, 1]), np.array([[0.7], [0.2], [0.4]])) == pytest.approx(2 / 3)
+
+
+def test_resume_is_bit_identical_and_the_callback_sees_the_resumed_run(plugins, tmp_path):
+    report = tmp_path / "report.json"
+    document = spec(
+        [hidden(8), {"type": "dense", "units": 4, "activation": "softmax", "bias_init": "lecun_uniform_gain"}],
+        "categorical_cross_entropy",
+        {"type": "quadrants", "samples": 300, "seed": 1},
+        metrics=["balanced_accuracy"],
+        training={
+            "checkpoint": {"dir": str(tmp_path / "ckpt"), "every": 10, "keep": 5},
+            "callbacks": [{"type": "run_report", "path": str(report)}],
+        },
+    )
+    whole = train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)
+    experiment = build(load_spec(document, plugins=plugins), plugins=plugins)
+    arrays, meta = load_checkpoint(tmp_path / "ckpt" / "epoch-000010.ckpt")
+    resumed = train(experiment, resume=restore(experiment, arrays, meta, "epoch-10"), plugins=plugins)
+    a, b = whole.experiment.network.state_arrays(), resumed.experiment.network.state_arrays()
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    written = json.loads(report.read_text())
+    assert written["start_epoch"] == 10 and written["epoch_end_calls"] == 20
+    assert [h["epoch"] for h in written["logged"]] == [0, 5, 10, 15, 20, 25, 30]
+    assert resumed.history == whole.history

@@ -319,6 +319,7 @@ class RunReport(Callback):
     @hookimpl
     def nn_train_start(self, run):
         self.starts += 1
+        self.start_epoch = run.epoch
 
     @hookimpl
     def nn_epoch_end(self, run, epoch, metrics):
@@ -334,6 +335,7 @@ class RunReport(Callback):
             "epochs_planned": run.spec.training.epochs,
             "epoch": run.epoch,
             "epoch_end_calls": self.epoch_ends,
+            "start_epoch": self.start_epoch,
             "logged": [{"epoch": h["epoch"], "train_loss": h["train"]["loss"]} for h in run.history],
             "weight_norms": {k: float(np.linalg.norm(v)) for k, v in weights.items()},
             "splits": {k: int(len(s.data.X)) for k, s in run.experiment.splits.items() if s is not None},
