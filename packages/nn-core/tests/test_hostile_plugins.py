@@ -122,3 +122,14 @@ def test_a_multi_line_internal_error_is_one_line(spec_file, installed, capsys, m
     assert main(["train", str(spec_file)]) == 3
     [line] = capsys.readouterr().err.splitlines()
     assert line == "nn: internal error: ValueError: boom at import (run with --debug for the traceback)"
+
+
+def test_plugins_show_says_which_way_a_metric_improves(installed, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from nn_core.cli import main
+
+    assert main(["plugins", "show", "accuracy"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("higher is better: yes (early stopping)")
+    assert main(["plugins", "show", "accuracy", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["higher_is_better"] is True

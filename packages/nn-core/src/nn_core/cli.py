@@ -325,6 +325,7 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
                         "version": info.version,
                         "doc": (info.cls.__doc__ or "").strip(),
                         "params_schema": info.cls.params_schema,
+                        **({"higher_is_better": info.cls.higher_is_better} if info.kind == "metric" else {}),
                     }
                 )
             )
@@ -350,6 +351,8 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
             print(f"  {pname}: {detail} ({need})")
             if "description" in pschema:
                 print(f"      {pschema['description']}")
+        if info.kind == "metric":  # which way early stopping counts an improvement
+            print(f"\nhigher is better: {'yes' if info.cls.higher_is_better else 'no'} (early stopping)")
     return 0
 
 

@@ -135,9 +135,7 @@ def _contract_problem(pm: PluginManager, plugin_name: str, source: PluginSource)
         try:
             version = impls[0].function()
         except Exception as exc:
-            return PluginProblem(
-                plugin_name, source.distribution, f"nn_contract_version raised {exception_line(exc)}"
-            )
+            return PluginProblem(plugin_name, source.distribution, f"nn_contract_version raised {exception_line(exc)}")
     if version == CONTRACT_VERSION and not isinstance(version, bool):
         return None
     who = f"{source.distribution} {source.version}"
@@ -177,9 +175,7 @@ def build_registry(pm: PluginManager) -> Registry:
             classes = list(answer)
         except Exception as exc:
             registry.problems.append(
-                PluginProblem(
-                    impl.plugin_name, source.distribution, f"nn_components raised {exception_line(exc)}"
-                )
+                PluginProblem(impl.plugin_name, source.distribution, f"nn_components raised {exception_line(exc)}")
             )
             continue
         for cls in classes:
