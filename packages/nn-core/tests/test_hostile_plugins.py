@@ -133,3 +133,16 @@ def test_plugins_show_says_which_way_a_metric_improves(installed, capsys) -> Non
     assert capsys.readouterr().out.rstrip().endswith("higher is better: yes (early stopping)")
     assert main(["plugins", "show", "accuracy", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["higher_is_better"] is True
+
+
+def test_a_spec_naming_a_refused_class_is_told_why() -> None:
+    from nn_core.errors import UnknownComponentError
+
+    registry = build_registry(get_plugin_manager(entry_point_group=None, plugins=[(WobblyPlugin, "nn-wobbly")]))
+    with pytest.raises(UnknownComponentError) as err:
+        registry.get("schedule", "wobbly")
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("unknown schedule 'wobbly'")
+    assert "(a schedule 'wobbly' was refused at registration: nn-wobbly 0: " in message
+    assert message.endswith("1 is less than the minimum of 5)")

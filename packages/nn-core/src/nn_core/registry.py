@@ -80,6 +80,8 @@ class Registry:
     """Distributions refused for their contract version, with the reason."""
     refused_names: dict[tuple[str, str], str] = field(default_factory=dict)
     """(kind, name) → the refused distribution that would have provided it."""
+    invalid_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, name) → why a class claiming it was refused (``nn-x 1.0: ... not a valid JSON Schema``)."""
 
     # -- building -------------------------------------------------------------
 
@@ -89,6 +91,9 @@ class Registry:
             check_component_class(cls)
         except PluginError as exc:
             self.problems.append(PluginProblem(plugin, distribution, str(exc)))
+            kind, name = getattr(cls, "kind", None), getattr(cls, "name", None)
+            if isinstance(kind, str) and isinstance(name, str) and name:
+                self.invalid_names.setdefault((kind, name), f"{distribution} {version}: {exc}")
             return
         info = ComponentInfo(cls, distribution, version, plugin)
         key: Key = (cls.kind, cls.name, cls.backend)
@@ -162,6 +167,9 @@ class Registry:
                 f" ({refused} provides {kind} {name!r} but was written for another plugin contract; "
                 "see docs/plugins.md#contract-v2)"
             )
+        invalid = self.invalid_names.get((kind, name))
+        if invalid is not None:
+            message += f" (a {kind} {name!r} was refused at registration: {invalid})"
         return message
 
     def create(self, kind: str, name: str, backend: str | None = None, **params: Any) -> Any:
