@@ -32,7 +32,15 @@ DIST = "nn-thirdparty"
 
 @pytest.fixture(scope="module")
 def plugins():
-    return load_plugins(plugins=[(thirdparty_plugin, DIST)])
+    """nn-core, nn-numpy and the plugin alone: whatever else is installed (the plugin
+    itself, say) cannot clash with it."""
+    import nn_core.builtins
+    import nn_numpy.plugin
+
+    return load_plugins(
+        entry_point_group=None,
+        plugins=[(nn_core.builtins, "nn-core"), (nn_numpy.plugin, "nn-numpy"), (thirdparty_plugin, DIST)],
+    )
 
 
 def spec(layers, loss, data, **extra):
@@ -156,3 +164,36 @@ def test_resume_is_bit_identical_and_the_callback_sees_the_resumed_run(plugins, 
     assert written["start_epoch"] == 10 and written["epoch_end_calls"] == 20
     assert [h["epoch"] for h in written["logged"]] == [0, 5, 10, 15, 20, 25, 30]
     assert resumed.history == whole.history
+
+
+def test_evaluating_on_data_of_other_classes_or_another_task_is_refused(plugins):
+    from nn_core.errors import NNError
+
+    def trained(binary):
+        units, act, loss = (
+            (1, "sigmoid", "binary_cross_entropy") if binary else (4, "softmax", "categorical_cross_entropy")
+        )
+        document = spec(
+            [hidden(4), {"type": "dense", "units": units, "activation": act}],
+            loss,
+            {"type": "quadrants", "binary": binary, "samples": 80},
+            training={"epochs": 2},
+        )
+        return model_from_run(train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins))
+
+    four, two = trained(False), trained(True)
+    binary_data = load_spec(
+        spec([hidden(4)], "binary_cross_entropy", {"type": "quadrants", "binary": True}), plugins=plugins
+    )
+    with pytest.raises(
+        NNError, match=r"^the data's classes \(same, opposite\) are not the model's \(NE, NW, SW, SE\)$"
+    ):
+        evaluate_model(four, binary_data, plugins.registry)
+    assert set(evaluate_model(two, binary_data, plugins.registry)) == {"train", "dev"}
+    regression = {"type": "inline", "features": [[0.1, 0.2], [0.3, -0.1]], "targets": [0.5, 1.5]}
+    regression_data = load_spec(spec([hidden(4)], "huber", regression), plugins=plugins)
+    regression_data = load_spec({**regression_data.document, "data": {"dataset": regression}}, plugins=plugins)
+    with pytest.raises(
+        NNError, match=r"^the model is a classification model but the data's targets are for regression$"
+    ):
+        evaluate_model(two, regression_data, plugins.registry)

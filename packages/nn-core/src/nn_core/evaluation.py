@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.builtins import predicted_labels
+from nn_core.builtins import is_classification, predicted_labels
 from nn_core.contracts import Data
+from nn_core.errors import NNError
 from nn_core.experiment import build_metrics, load_data
 from nn_core.registry import Registry
 from nn_core.spec.model import Spec
@@ -21,14 +22,27 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> li
     return matrix.tolist()
 
 
+def check_targets_fit(model: Any, data: Data) -> None:
+    """Refuse data whose targets mean something else than the model's outputs: a
+    confusion matrix of one dataset's labels under another's class names would be
+    silently wrong."""
+    task = "classification" if is_classification(data.y) else "regression"
+    if task != model.task:
+        raise NNError(f"the model is a {model.task} model but the data's targets are for {task}")
+    if data.classes is not None and model.classes is not None and list(data.classes) != list(model.classes):
+        raise NNError(
+            f"the data's classes ({', '.join(map(str, data.classes))}) are not the model's "
+            f"({', '.join(map(str, model.classes))})"
+        )
+
+
 def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data | None = None) -> dict[str, Any]:
     """Metrics of ``model`` on the splits of ``data_spec``'s data (made as training made them)."""
     if data is None:
         data = load_data(data_spec, registry)
     if data.X.shape[1] != model.input_dim:
-        from nn_core.errors import NNError
-
         raise NNError(f"the data has {data.X.shape[1]} features; the model expects {model.input_dim}")
+    check_targets_fit(model, data)
     network = model.network
     metrics = build_metrics(model.spec, registry, data.y)
     parts = split_data(data, data_spec.data.split.dev, data_spec.data.split.test, data_spec.seed)
