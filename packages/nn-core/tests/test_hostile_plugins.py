@@ -132,7 +132,7 @@ def test_plugins_show_says_which_way_a_metric_improves(installed, capsys) -> Non
     assert main(["plugins", "show", "accuracy"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("higher is better: yes (early stopping)")
     assert main(["plugins", "show", "accuracy", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["higher_is_better"] is True
+    assert json.loads(capsys.readouterr().out)["components"][0]["higher_is_better"] is True
 
 
 def test_a_spec_naming_a_refused_class_is_told_why() -> None:
