@@ -197,3 +197,36 @@ def test_evaluating_on_data_of_other_classes_or_another_task_is_refused(plugins)
         NNError, match=r"^the model is a classification model but the data's targets are for regression$"
     ):
         evaluate_model(two, regression_data, plugins.registry)
+
+
+def test_a_metric_of_the_other_task_is_refused_in_one_line_naming_it(plugins):
+    # f1 on sine values scored 0.79 and rmse of labels against four softmax columns 1.46, silently.
+    regression = spec(
+        [hidden(8), {"type": "dense", "units": 2, "activation": "identity"}],
+        "huber",
+        {"type": "sine_wave", "samples": 60, "outputs": 2},
+        metrics=["f1"],
+        training={"epochs": 1},
+    )
+    with pytest.raises(DataError, match=r"^metrics: f1: a classification metric needs integer class labels, but "):
+        train(build(load_spec(regression, plugins=plugins), plugins=plugins), plugins=plugins)
+    softmax = spec(
+        [hidden(8), {"type": "dense", "units": 4, "activation": "softmax"}],
+        "categorical_cross_entropy",
+        {"type": "quadrants", "samples": 60},
+        metrics=["rmse"],
+        training={"epochs": 1},
+    )
+    with pytest.raises(DataError, match=r"^metrics: rmse: .*got targets \(\d+, 1\) and outputs \(\d+, 4\)"):
+        train(build(load_spec(softmax, plugins=plugins), plugins=plugins), plugins=plugins)
+    # one sigmoid unit against 0/1 labels is a fair regression pair (the Brier score's root)
+    sigmoid = spec(
+        [hidden(8), {"type": "dense", "units": 1, "activation": "sigmoid"}],
+        "binary_cross_entropy",
+        {"type": "quadrants", "binary": True, "samples": 60},
+        metrics=["rmse", "f1"],
+        training={"epochs": 1},
+    )
+    run = train(build(load_spec(sigmoid, plugins=plugins), plugins=plugins), plugins=plugins)
+    y, p = run.experiment.splits["train"].data.y, run.experiment.network.predict_proba(run.experiment.splits["train"].X)
+    assert run.final_metrics["train"]["rmse"] == pytest.approx(float(np.sqrt(np.mean((y - p[:, 0]) ** 2))))

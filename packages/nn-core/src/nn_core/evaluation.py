@@ -11,6 +11,7 @@ from nn_core.contracts import Data
 from nn_core.errors import NNError
 from nn_core.experiment import build_metrics, load_data
 from nn_core.registry import Registry
+from nn_core.run import compute_metric
 from nn_core.spec.model import Spec
 from nn_core.splits import split_data
 
@@ -69,7 +70,7 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
         scores: dict[str, Any] = {"samples": len(part.y), "loss": network.loss(X, Y)}
         proba = network.predict_proba(X)
         for metric_name, metric in metrics.items():
-            scores[metric_name] = metric.compute(part.y, proba)
+            scores[metric_name] = compute_metric(metric_name, metric, part.y, proba)
         if model.task == "classification":
             classes = max(proba.shape[1], 2)
             scores["confusion_matrix"] = confusion_matrix(part.y, predicted_labels(proba), classes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nn_core.errors import DataError
 from nn_core.experiment import Experiment
 
 Metrics = dict[str, dict[str, float]]
@@ -55,6 +56,15 @@ class Run:
         return {k: v for k, v in last.items() if k != "epoch"}
 
 
+def compute_metric(name: str, metric: Any, y_true: Any, proba: Any) -> float:
+    """``metric.compute``, with a metric's refusal (``DataError``) naming the metric in the spec."""
+    try:
+        result: float = metric.compute(y_true, proba)
+        return result
+    except DataError as exc:
+        raise DataError(f"metrics: {name}: {exc}") from exc
+
+
 def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
     """Loss and every metric on each split, in evaluation mode."""
     network = experiment.network
@@ -66,6 +76,6 @@ def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> M
         if experiment.metrics:
             proba = network.predict_proba(split.X)
             for metric_name, metric in experiment.metrics.items():
-                scores[metric_name] = metric.compute(split.data.y, proba)
+                scores[metric_name] = compute_metric(metric_name, metric, split.data.y, proba)
         results[name] = scores
     return results
