@@ -230,3 +230,62 @@ def test_a_metric_of_the_other_task_is_refused_in_one_line_naming_it(plugins):
     run = train(build(load_spec(sigmoid, plugins=plugins), plugins=plugins), plugins=plugins)
     y, p = run.experiment.splits["train"].data.y, run.experiment.network.predict_proba(run.experiment.splits["train"].X)
     assert run.final_metrics["train"]["rmse"] == pytest.approx(float(np.sqrt(np.mean((y - p[:, 0]) ** 2))))
+
+
+class RowInit(thirdparty_plugin.Initializer):
+    """A buggy initializer: one row whatever the shape (numpy broadcast it into every row)."""
+
+    name = "row_init"
+
+    def __call__(self, shape, rng):
+        return rng.standard_normal(shape[-1])
+
+
+class ListInit(thirdparty_plugin.Initializer):
+    """A buggy initializer: a list, not an array."""
+
+    name = "list_init"
+
+    def __call__(self, shape, rng):
+        return rng.standard_normal(shape).tolist()
+
+
+def test_an_initializer_draw_of_the_wrong_shape_or_type_is_refused_naming_it():
+    import copy
+    import types
+
+    from nn_core import hookimpl
+    from nn_core.errors import PluginError
+
+    buggy = types.ModuleType("buggy_inits")
+    buggy.nn_contract_version = hookimpl(lambda: 2)
+    buggy.nn_components = hookimpl(lambda: [RowInit, ListInit])
+    import nn_core.builtins
+    import nn_numpy.plugin
+
+    plugins = load_plugins(
+        entry_point_group=None,
+        plugins=[
+            (nn_core.builtins, "nn-core"),
+            (nn_numpy.plugin, "nn-numpy"),
+            (thirdparty_plugin, DIST),
+            (buggy, "nn-buggy"),
+        ],
+    )
+    for init, got in (("row_init", "float64 array of shape (2,)"), ("list_init", "list")):
+        document = spec([{"type": "dense", "units": 3, "init": init}, hidden(2)], "huber", {"type": "quadrants"})
+        with pytest.raises(PluginError) as err:
+            build(load_spec(document, plugins=plugins), plugins=plugins)
+        assert str(err.value) == (
+            f"initializer {init!r} (nn-buggy 0) returned a {got} for a parameter of shape (3, 2); "
+            "an initializer returns a float64 numpy array of exactly that shape"
+        )
+    # a good one passes through unchanged, keeps its parameters readable, and copies
+    good = {"type": "dense", "units": 3, "init": {"type": "lecun_uniform_gain", "gain": 2.0}}
+    document = spec(
+        [good, {"type": "dense", "units": 4, "activation": "softmax"}],
+        "categorical_cross_entropy",
+        {"type": "quadrants"},
+    )
+    layer = build(load_spec(document, plugins=plugins), plugins=plugins).network.layers[0]
+    assert layer.init.gain == 2.0 and copy.deepcopy(layer).init.gain == 2.0

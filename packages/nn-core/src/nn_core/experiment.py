@@ -38,7 +38,13 @@ def instantiate(ref: ComponentSpec, registry: Registry, backend: str) -> Any:
         elif isinstance(value, tuple) and value and isinstance(value[0], ComponentSpec):
             value = [instantiate(v, registry, backend) for v in value]
         params[key] = value
-    return registry.create(ref.kind, ref.type, backend, **params)
+    info = registry.get(ref.kind, ref.type, backend)
+    component: Any = info.cls(**params)
+    if ref.kind == "initializer":
+        from nn_core.initializers import CheckedInitializer
+
+        return CheckedInitializer(component, info.provider)
+    return component
 
 
 def components_of(spec: Spec) -> list[ComponentSpec]:
