@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -19,28 +20,36 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import thirdparty_plugin  # noqa: E402
 
-from nn_core import build, load_plugins, load_spec, train  # noqa: E402
+from nn_core import build, hookimpl, load_plugins, load_spec, train  # noqa: E402
 from nn_core.builtins import Accuracy  # noqa: E402
 from nn_core.checkpoint import load_checkpoint, restore  # noqa: E402
 from nn_core.errors import DataError  # noqa: E402
 from nn_core.evaluation import evaluate_model  # noqa: E402
 from nn_core.model import model_from_run  # noqa: E402
+from nn_core.plugins import Plugins  # noqa: E402
 from nn_core.testing import check_component  # noqa: E402
 
 DIST = "nn-thirdparty"
 
 
-@pytest.fixture(scope="module")
-def plugins():
-    """nn-core, nn-numpy and the plugin alone: whatever else is installed (the plugin
-    itself, say) cannot clash with it."""
+def plugins_with(*components: type) -> Plugins:
+    """nn-core, nn-numpy, the plugin and ``components`` (as distribution ``x``) alone:
+    whatever else is installed (the plugin itself, say) cannot clash with them."""
     import nn_core.builtins
     import nn_numpy.plugin
 
-    return load_plugins(
-        entry_point_group=None,
-        plugins=[(nn_core.builtins, "nn-core"), (nn_numpy.plugin, "nn-numpy"), (thirdparty_plugin, DIST)],
-    )
+    pairs = [(nn_core.builtins, "nn-core"), (nn_numpy.plugin, "nn-numpy"), (thirdparty_plugin, DIST)]
+    if components:
+        extra = types.ModuleType("x_components")
+        extra.nn_contract_version = hookimpl(lambda: 2)
+        extra.nn_components = hookimpl(lambda: list(components))
+        pairs.append((extra, "x"))
+    return load_plugins(entry_point_group=None, plugins=pairs)
+
+
+@pytest.fixture(scope="module")
+def plugins() -> Plugins:
+    return plugins_with()
 
 
 def spec(layers, loss, data, **extra):
@@ -252,32 +261,16 @@ class ListInit(thirdparty_plugin.Initializer):
 
 def test_an_initializer_draw_of_the_wrong_shape_or_type_is_refused_naming_it():
     import copy
-    import types
 
-    from nn_core import hookimpl
     from nn_core.errors import PluginError
 
-    buggy = types.ModuleType("buggy_inits")
-    buggy.nn_contract_version = hookimpl(lambda: 2)
-    buggy.nn_components = hookimpl(lambda: [RowInit, ListInit])
-    import nn_core.builtins
-    import nn_numpy.plugin
-
-    plugins = load_plugins(
-        entry_point_group=None,
-        plugins=[
-            (nn_core.builtins, "nn-core"),
-            (nn_numpy.plugin, "nn-numpy"),
-            (thirdparty_plugin, DIST),
-            (buggy, "nn-buggy"),
-        ],
-    )
+    plugins = plugins_with(RowInit, ListInit)
     for init, got in (("row_init", "float64 array of shape (2,)"), ("list_init", "list")):
         document = spec([{"type": "dense", "units": 3, "init": init}, hidden(2)], "huber", {"type": "quadrants"})
         with pytest.raises(PluginError) as err:
             build(load_spec(document, plugins=plugins), plugins=plugins)
         assert str(err.value) == (
-            f"initializer {init!r} (nn-buggy 0) returned a {got} for a parameter of shape (3, 2); "
+            f"initializer {init!r} (x 0) returned a {got} for a parameter of shape (3, 2); "
             "an initializer returns a float64 numpy array of exactly that shape"
         )
     # a good one passes through unchanged, keeps its parameters readable, and copies
@@ -289,3 +282,43 @@ def test_an_initializer_draw_of_the_wrong_shape_or_type_is_refused_naming_it():
     )
     layer = build(load_spec(document, plugins=plugins), plugins=plugins).network.layers[0]
     assert layer.init.gain == 2.0 and copy.deepcopy(layer).init.gain == 2.0
+
+
+class NumpyHits(thirdparty_plugin.Metric):
+    """Accuracy returned as np.float32 (JSON cannot write it)."""
+
+    name = "numpy_hits"
+
+    def compute(self, y_true, proba):
+        return np.float32(np.mean(proba.argmax(axis=1) == y_true))
+
+
+class WordMetric(thirdparty_plugin.Metric):
+    """Returns a string."""
+
+    name = "word_metric"
+
+    def compute(self, y_true, proba):
+        return "good"
+
+
+def test_a_metric_returning_a_numpy_scalar_is_logged_and_one_returning_text_is_named(tmp_path):
+    from nn_core.errors import PluginError
+
+    plugins = plugins_with(NumpyHits, WordMetric)
+    layers = [hidden(4), {"type": "dense", "units": 4, "activation": "softmax"}]
+    log = tmp_path / "log.jsonl"
+    document = spec(
+        layers,
+        "categorical_cross_entropy",
+        {"type": "quadrants", "samples": 80},
+        metrics=["numpy_hits"],
+        training={"epochs": 2, "log_every": 1, "log": str(log)},
+    )
+    run = train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)
+    assert type(run.final_metrics["train"]["numpy_hits"]) is float
+    assert len(log.read_text().splitlines()) == 3
+    model_from_run(run).save(tmp_path / "m.nn")
+    document["metrics"] = ["word_metric"]
+    with pytest.raises(PluginError, match=r"^metric 'word_metric' returned str 'good', not a number$"):
+        train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)

@@ -7,10 +7,13 @@ checkpointer and model files all depend on it and not on each other (nn-core
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
-from nn_core.errors import DataError
+import numpy as np
+
+from nn_core.errors import DataError, PluginError
 from nn_core.experiment import Experiment
 
 Metrics = dict[str, dict[str, float]]
@@ -57,12 +60,19 @@ class Run:
 
 
 def compute_metric(name: str, metric: Any, y_true: Any, proba: Any) -> float:
-    """``metric.compute``, with a metric's refusal (``DataError``) naming the metric in the spec."""
+    """``metric.compute`` as a Python float, with a metric's refusal (``DataError``) naming
+    the metric in the spec. A numpy scalar (``np.float32``) is converted here: left as
+    it is, it failed later in whatever wrote JSON (``training.log``, the model file),
+    which was then blamed."""
     try:
-        result: float = metric.compute(y_true, proba)
-        return result
+        result = metric.compute(y_true, proba)
     except DataError as exc:
         raise DataError(f"metrics: {name}: {exc}") from exc
+    if isinstance(result, np.ndarray) and result.ndim == 0:
+        result = result[()]
+    if isinstance(result, (bool, np.bool_)) or not isinstance(result, numbers.Real):
+        raise PluginError(f"metric {name!r} returned {type(result).__name__} {result!r:.40}, not a number")
+    return float(result)
 
 
 def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
