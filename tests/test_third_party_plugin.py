@@ -322,3 +322,58 @@ def test_a_metric_returning_a_numpy_scalar_is_logged_and_one_returning_text_is_n
     document["metrics"] = ["word_metric"]
     with pytest.raises(PluginError, match=r"^metric 'word_metric' returned str 'good', not a number$"):
         train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)
+
+
+class SlipperyData(thirdparty_plugin.Dataset):
+    """A dataset with one slip per mode, as an outsider's first dataset may have."""
+
+    name = "slippery"
+    params_schema = {
+        "type": "object",
+        "properties": {"mode": {"type": "string", "default": "ok", "description": "which slip"}},
+    }
+
+    def __init__(self, *, mode="ok"):
+        self.mode = mode
+
+    def load(self):
+        X = np.random.default_rng(0).normal(size=(40, 2))
+        y = (X[:, 0] > 0).astype(np.int64)
+        if self.mode == "nan":
+            X[3, 1] = np.nan
+        return {
+            "nan": lambda: thirdparty_plugin.Data(X, y),
+            "bool": lambda: thirdparty_plugin.Data(X, y.astype(bool)),
+            "float-labels": lambda: thirdparty_plugin.Data(X, y.astype(float), classes=["a", "b"]),
+            "few-names": lambda: thirdparty_plugin.Data(X, y, classes=["a"]),
+            "short-y": lambda: thirdparty_plugin.Data(X, y[:-3]),
+            "lists": lambda: thirdparty_plugin.Data(X.tolist(), y),
+            "ok": lambda: thirdparty_plugin.Data(X, y),
+        }[self.mode]()
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("nan", r"^data\.dataset \(slippery\): features must be finite, got nan at row 3, column 1$"),
+        ("bool", r"^data\.dataset \(slippery\): labels are booleans; give integer labels 0/1"),
+        ("float-labels", r"^data\.dataset \(slippery\): class names are given but the targets are float64"),
+        ("few-names", r"^data\.dataset \(slippery\): labels must be 0 \.\. classes-1 for 1 class names, got 0 \.\. 1$"),
+        ("short-y", r"^40 feature rows but 37 targets$"),
+        ("lists", r"^nn_core\.contracts\.Data needs numpy arrays, got X: list, y: ndarray"),
+    ],
+)
+def test_a_dataset_slip_is_one_line_at_data_dataset(mode, message):
+    # Before: NaN features read "loss became NaN ... try a smaller learning rate", boolean or float
+    # labels with class names trained silently as regression, lists and short y were internal errors.
+    plugins = plugins_with(SlipperyData)
+    document = spec(
+        [{"type": "dense", "units": 1, "activation": "sigmoid"}],
+        "binary_cross_entropy",
+        {"type": "slippery", "mode": mode},
+        training={"epochs": 1},
+    )
+    with pytest.raises(DataError, match=message):
+        build(load_spec(document, plugins=plugins), plugins=plugins)
+    document["data"]["dataset"]["mode"] = "ok"
+    assert build(load_spec(document, plugins=plugins), plugins=plugins).task == "classification"

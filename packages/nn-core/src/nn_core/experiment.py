@@ -19,7 +19,7 @@ import numpy as np
 
 from nn_core.builtins import is_classification
 from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer
-from nn_core.errors import NNError
+from nn_core.errors import DataError, NNError
 from nn_core.registry import Registry
 from nn_core.scaling import Scaler
 from nn_core.spec.model import ComponentSpec, Spec
@@ -131,7 +131,42 @@ def build_metrics(spec: Spec, registry: Registry, y: np.ndarray) -> dict[str, Me
 def load_data(spec: Spec, registry: Registry) -> Data:
     dataset = instantiate(spec.data.dataset, registry, spec.backend)
     dataset.feature_dtype = spec.dtype
-    return dataset.load()
+    name = spec.data.dataset.type
+    data = dataset.load()
+    check_loaded(data, name)
+    return data
+
+
+def check_loaded(data: Data, name: str) -> None:
+    """What every dataset promises (docs/plugins.md, datasets), checked once per load: a
+    third-party dataset's slip becomes one line at ``data.dataset``, not a misleading
+    error later (NaN features read as "try a smaller learning rate") or a silent one
+    (boolean labels trained as regression)."""
+    where = f"data.dataset ({name})"
+    if not isinstance(data, Data):
+        raise DataError(f"{where}: load() returned {type(data).__name__}, not nn_core.contracts.Data")
+    X, y = data.X, data.y
+    if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+        raise DataError(f"{where}: features must be numbers, got dtype {X.dtype}")
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        row, col = (int(i) for i in bad[0])
+        raise DataError(f"{where}: features must be finite, got {X[row, col]} at row {row}, column {col}")
+    if y.dtype == np.bool_:
+        raise DataError(f"{where}: labels are booleans; give integer labels 0/1 (y.astype(np.int64))")
+    if not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)):
+        raise DataError(f"{where}: targets must be integer labels or float values, got dtype {y.dtype}")
+    if not is_classification(y):
+        if data.classes is not None:
+            raise DataError(
+                f"{where}: class names are given but the targets are {y.dtype} of shape {y.shape}, which mark "
+                "regression; give integer labels (samples,) for classification"
+            )
+        if not np.isfinite(y).all():
+            raise DataError(f"{where}: regression targets must be finite")
+    elif len(y) and (y.min() < 0 or (data.classes is not None and y.max() >= len(data.classes))):
+        names = f" for {len(data.classes)} class names" if data.classes is not None else ""
+        raise DataError(f"{where}: labels must be 0 .. classes-1{names}, got {y.min()} .. {y.max()}")
 
 
 def data_hash(data: Data) -> str:
