@@ -23,7 +23,7 @@ import thirdparty_plugin  # noqa: E402
 from nn_core import build, hookimpl, load_plugins, load_spec, train  # noqa: E402
 from nn_core.builtins import Accuracy  # noqa: E402
 from nn_core.checkpoint import load_checkpoint, restore  # noqa: E402
-from nn_core.errors import DataError  # noqa: E402
+from nn_core.errors import DataError, TrainingError  # noqa: E402
 from nn_core.evaluation import evaluate_model  # noqa: E402
 from nn_core.model import model_from_run  # noqa: E402
 from nn_core.plugins import Plugins  # noqa: E402
@@ -377,3 +377,30 @@ def test_a_dataset_slip_is_one_line_at_data_dataset(mode, message):
         build(load_spec(document, plugins=plugins), plugins=plugins)
     document["data"]["dataset"]["mode"] = "ok"
     assert build(load_spec(document, plugins=plugins), plugins=plugins).task == "classification"
+
+
+class ClimbingSchedule(thirdparty_plugin.Schedule):
+    """A buggy schedule: the base rate, then its negative (gradient ascent) from epoch 2."""
+
+    name = "climbing"
+
+    def lr(self, base_lr, epoch):
+        return base_lr if epoch < 2 else -base_lr
+
+
+def test_a_negative_scheduled_rate_stops_training_in_one_line():
+    # Before: training went on, the loss climbing, with no error.
+    plugins = plugins_with(ClimbingSchedule)
+    document = spec(
+        [hidden(4), {"type": "dense", "units": 4, "activation": "softmax"}],
+        "categorical_cross_entropy",
+        {"type": "quadrants", "samples": 80},
+        training={"epochs": 5},
+    )
+    document["schedule"] = "climbing"
+    with pytest.raises(TrainingError) as err:
+        train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins)
+    assert str(err.value) == (
+        "schedule 'climbing' gave the learning rate -0.05 for epoch 2 (base lr 0.05); "
+        "a learning rate must be a finite number >= 0"
+    )
