@@ -162,3 +162,77 @@ def test_a_closed_pipe_ends_quietly(installed, capsys, monkeypatch) -> None:  # 
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert main(["plugins"]) == EXIT_BROKEN_PIPE == 141
     assert capsys.readouterr().err == ""
+
+
+class HelloCommand(V2):
+    """A plugin command, a clash with a built-in and a failing handler."""
+
+    @staticmethod
+    @hookimpl
+    def nn_register_commands(subparsers: Any) -> None:
+        hello = subparsers.add_parser("hello", help="say hello")
+        hello.add_argument("who")
+        hello.set_defaults(handler=lambda args, plugins: print(f"hello {args.who}, {len(plugins.registry.all())}") or 0)
+        subparsers.add_parser("train").set_defaults(handler=lambda args, plugins: 99)
+        subparsers.add_parser("crash").set_defaults(handler=lambda args, plugins: 1 / 0)
+
+
+class OtherHello(V2):
+    @staticmethod
+    @hookimpl
+    def nn_register_commands(subparsers: Any) -> None:
+        subparsers.add_parser("hello").set_defaults(handler=lambda args, plugins: 42)
+
+
+def test_plugin_commands_run_and_taken_names_are_refused_naming_both(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    # nn_register_commands was documented and declared but nothing ever called it.
+    from fakes import fake_plugins, install
+
+    from nn_core.cli import main
+
+    loaded = fake_plugins((HelloCommand, "nn-hello"), (OtherHello, "nn-other"))
+    install(monkeypatch, loaded)
+    assert main(["hello", "world"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"hello world, {len(loaded.registry.all())}\n"
+    assert err.splitlines() == [
+        "nn: warning: nn-hello 0: command 'train' is a built-in command; nn-hello 0's is not added",
+        "nn: warning: nn-other 0: command 'hello' is also provided by nn-hello 0; nn-other 0's is not added",
+    ]
+    assert main(["crash"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "nn: error: nn-hello 0: command 'crash' failed: ZeroDivisionError: division by zero"
+    )
+
+
+def test_built_in_commands_do_not_load_plugins_for_commands(monkeypatch, capsys, spec_file) -> None:  # type: ignore[no-untyped-def]
+    from fakes import fake_plugins, install
+
+    from nn_core.cli import main
+
+    install(monkeypatch, fake_plugins((HelloCommand, "nn-hello")))
+    assert main(["validate", str(spec_file)]) == 0
+    assert "command" not in capsys.readouterr().err  # the plugin's clash with 'train' is not even looked at
+
+
+class V1WithHooks:
+    """A contract-v1 plugin (no nn_contract_version) whose lifecycle hook reads v1 objects."""
+
+    @staticmethod
+    @hookimpl
+    def nn_components() -> list[type]:
+        return [Wobbly]
+
+    @staticmethod
+    @hookimpl
+    def nn_epoch_end(run: Any, epoch: int, metrics: Any) -> None:
+        raise AttributeError("'Network' object has no attribute 'flat_params'")
+
+
+def test_a_refused_plugin_has_no_hooks_either() -> None:
+    # Its lifecycle hooks used to run in the middle of training, against v2 objects.
+    pm = get_plugin_manager(entry_point_group=None, plugins=[(V1WithHooks, "nn-old")])
+    registry = build_registry(pm)
+    assert "was written for nn's plugin contract v1" in str(registry.problems[0])
+    assert pm.hook.nn_epoch_end.get_hookimpls() == []
+    assert call_lifecycle(pm, "nn_epoch_end", run=None, epoch=1, metrics=None) == []

@@ -596,8 +596,11 @@ def accept_debug_after_command(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from nn_core.plugin_commands import add_plugin_commands
+
     parser = make_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv, namespace=add_plugin_commands(parser, argv))
     try:
         return int(args.func(args))
     except NNError as exc:

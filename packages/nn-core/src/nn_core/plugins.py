@@ -169,6 +169,9 @@ def build_registry(pm: PluginManager) -> Registry:
             registry.problems.append(refused)
             registry.refused[source.distribution] = refused.message
             _remember_refused_names(registry, impl.function, f"{source.distribution} {source.version}")
+            # Refused means refused: none of its hooks (lifecycle, commands) runs either, or a v1
+            # hook would meet v2 objects in the middle of training.
+            pm.unregister(name=impl.plugin_name)
             continue
         try:
             answer: Any = impl.function()
