@@ -236,3 +236,27 @@ def test_a_refused_plugin_has_no_hooks_either() -> None:
     assert "was written for nn's plugin contract v1" in str(registry.problems[0])
     assert pm.hook.nn_epoch_end.get_hookimpls() == []
     assert call_lifecycle(pm, "nn_epoch_end", run=None, epoch=1, metrics=None) == []
+
+
+def test_a_metric_named_loss_is_refused() -> None:
+    # It silently replaced the loss in every split's results, early stopping on dev.loss included.
+    from nn_core.contracts import Metric
+
+    class Loss(Metric):
+        """Claims the loss's key."""
+
+        name: ClassVar[str] = "loss"
+
+        def compute(self, y_true: Any, proba: Any) -> float:
+            return 123.0
+
+    class LossPlugin(V2):
+        @staticmethod
+        @hookimpl
+        def nn_components() -> list[type]:
+            return [Loss]
+
+    registry = build_registry(get_plugin_manager(entry_point_group=None, plugins=[(LossPlugin, "nn-x")]))
+    [problem] = registry.problems
+    assert "is a metric named 'loss', a key nn's results already use for something else" in str(problem)
+    assert registry.names("metric") == []

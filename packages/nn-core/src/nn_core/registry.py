@@ -195,6 +195,11 @@ def unknown_name_message(kind: str, name: str, installed: list[str]) -> str:
     return message
 
 
+RESERVED_METRIC_NAMES = frozenset({"loss", "samples", "confusion_matrix", "per_class"})
+"""Keys of a split's results besides its metrics: a metric of one of these names would
+silently replace the loss (early stopping on ``dev.loss`` included) or a report."""
+
+
 def check_component_class(cls: Any) -> None:
     """Reject a class the registry could not index or validate against."""
     if not isinstance(cls, type) or not issubclass(cls, Component):
@@ -204,6 +209,11 @@ def check_component_class(cls: Any) -> None:
         raise PluginError(f"{label} has kind {cls.kind!r}; kinds are {', '.join(KINDS)}")
     if not isinstance(cls.name, str) or not cls.name:
         raise PluginError(f"{label} has no name")
+    if cls.kind == "metric" and cls.name in RESERVED_METRIC_NAMES:
+        raise PluginError(
+            f"{label} is a metric named {cls.name!r}, a key nn's results already use for something else "
+            f"(reserved: {', '.join(sorted(RESERVED_METRIC_NAMES))})"
+        )
     if cls.kind in COMPUTE_KINDS and not cls.backend:
         raise PluginError(f"{label} is a {cls.kind} and must name its backend")
     if cls.kind == "optimizer":
