@@ -260,3 +260,39 @@ def test_a_metric_named_loss_is_refused() -> None:
     [problem] = registry.problems
     assert "is a metric named 'loss', a key nn's results already use for something else" in str(problem)
     assert registry.names("metric") == []
+
+
+def test_a_run_callback_with_a_misspelt_hook_or_argument_is_one_line(registry) -> None:  # type: ignore[no-untyped-def]
+    # A misspelt hook name was never called, silently; a misspelt argument was a multi-line
+    # pluggy PluginValidationError reported as an internal error.
+    from nn_core.contracts import Callback
+    from nn_core.plugins import register_callback
+
+    class Misspelt(Callback):
+        """nn_epoch_ends"""
+
+        name: ClassVar[str] = "misspelt"
+
+        @hookimpl
+        def nn_epoch_ends(self, run: Any, epoch: int, metrics: Any) -> bool:
+            return True
+
+    class WrongArgument(Callback):
+        """metric for metrics"""
+
+        name: ClassVar[str] = "wrong_argument"
+
+        @hookimpl
+        def nn_epoch_end(self, run: Any, epoch: int, metric: Any) -> bool:
+            return True
+
+    pm = get_plugin_manager(entry_point_group=None)
+    with pytest.raises(PluginError) as err:
+        register_callback(pm, Misspelt(), "nn-x")
+    assert str(err.value) == "callback misspelt (nn-x): unknown hook 'nn_epoch_ends'; did you mean 'nn_epoch_end'?"
+    with pytest.raises(PluginError) as err:
+        register_callback(pm, WrongArgument(), "nn-x")
+    assert str(err.value) == (
+        "callback wrong_argument (nn-x): nn_epoch_end(run, epoch, metric) takes 'metric', which nn does not pass; "
+        "its arguments are (run, epoch, metrics)"
+    )

@@ -22,6 +22,7 @@ with one line naming its distribution; a misspelt hook is reported.
 from __future__ import annotations
 
 import difflib
+import inspect
 import os
 import sys
 from collections.abc import Iterable
@@ -237,7 +238,30 @@ def register_callback(pm: pluggy.PluginManager, callback: Any, distribution: str
     else:
         label = f"{cls.__module__}.{cls.__qualname__}"
     name = f"{distribution}:{label}#{id(callback)}"
-    pm.register(callback, name=name)
+    who = f"{label} ({distribution})"
+    known = [hook for hook in dir(hookspecs) if hook.startswith(f"{hookspecs.PROJECT}_")]
+    for attr in dir(callback):
+        # A misspelt hook on a run's callback would never be called, silently (pluggy's
+        # check_pending only sees plugins registered when the registry is built).
+        if pm.parse_hookimpl_opts(callback, attr) is None:
+            continue
+        if attr not in known:
+            close = difflib.get_close_matches(attr, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (nn's hooks: {', '.join(known)})"
+            raise PluginError(f"{who}: unknown hook {attr!r}{hint}")
+        takes = list(inspect.signature(getattr(callback, attr)).parameters)
+        passed = list(inspect.signature(getattr(hookspecs, attr)).parameters)
+        extra = [arg for arg in takes if arg not in passed]
+        if extra:
+            raise PluginError(
+                f"{who}: {attr}({', '.join(takes)}) takes {', '.join(map(repr, extra))}, which nn does not pass; "
+                f"its arguments are ({', '.join(passed)})"
+            )
+    try:
+        pm.register(callback, name=name)
+    except pluggy.PluginValidationError as exc:  # a hook argument the hookspec does not have
+        details = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+        raise PluginError(f"{who}: {'; '.join(details) or exception_line(exc)}") from exc
     if isinstance(pm, PluginManager):
         pm.sources[name] = PluginSource(distribution, "")
     return name
