@@ -296,3 +296,18 @@ def test_a_run_callback_with_a_misspelt_hook_or_argument_is_one_line(registry) -
         "callback wrong_argument (nn-x): nn_epoch_end(run, epoch, metric) takes 'metric', which nn does not pass; "
         "its arguments are (run, epoch, metrics)"
     )
+
+
+class WrongArgumentModule(V2):
+    @staticmethod
+    @hookimpl
+    def nn_epoch_end(run: Any, epoch: int, metric: Any) -> None:
+        return None
+
+
+def test_a_plugin_hook_with_an_argument_nn_does_not_pass_says_which() -> None:
+    # The report kept pluggy's first line only: "Plugin '...' for hook 'nn_epoch_end'", no reason.
+    registry = build_registry(get_plugin_manager(entry_point_group=None, plugins=[(WrongArgumentModule, "nn-x")]))
+    [problem] = registry.problems
+    assert "\n" not in str(problem)
+    assert "Argument(s) {'metric'} are declared in the hookimpl but can not be found in the hookspec" in str(problem)

@@ -64,7 +64,11 @@ class PluginManager(pluggy.PluginManager):
         """Register ``plugin`` as coming from ``distribution``."""
         try:
             self.register(plugin, name=name)
-        except Exception as exc:  # pluggy raises ValueError and PluginValidationError
+        except pluggy.PluginValidationError as exc:  # its first line names no reason: keep them all, on one
+            details = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+            self.load_problems.append(PluginProblem(name, distribution, "; ".join(details) or exception_line(exc)))
+            return
+        except Exception as exc:  # pluggy raises ValueError for a name registered twice
             self.load_problems.append(PluginProblem(name, distribution, exception_line(exc)))
             return
         self.sources[name] = PluginSource(distribution, version)
