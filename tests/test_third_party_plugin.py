@@ -404,3 +404,43 @@ def test_a_negative_scheduled_rate_stops_training_in_one_line():
         "schedule 'climbing' gave the learning rate -0.05 for epoch 2 (base lr 0.05); "
         "a learning rate must be a finite number >= 0"
     )
+
+
+class TsvQuadrants(thirdparty_plugin.Quadrants):
+    """Quadrants whose predictions are written as the guide says: TSV through atomic_write."""
+
+    name = "tsv_quadrants"
+
+    def read_inputs(self, path):
+        return np.loadtxt(path, delimiter="\t", ndmin=2)
+
+    def write_predictions(self, path, labels, proba, classes):
+        from nn_core.outputs import atomic_write
+
+        rows = [f"{label}\t{'' if proba is None else max(p)}" for label, p in zip(labels, proba, strict=True)]
+        atomic_write(path, lambda f: f.write(("\n".join(rows) + "\n").encode()))
+        return True
+
+
+def test_predict_uses_the_datasets_reader_and_writer(tmp_path, monkeypatch):
+    from nn_core import plugins as plugins_module
+    from nn_core.cli import main
+
+    plugins = plugins_with(TsvQuadrants)
+    monkeypatch.setattr(plugins_module, "load_plugins", lambda *a, **k: plugins)
+    document = spec(
+        [hidden(8), {"type": "dense", "units": 4, "activation": "softmax"}],
+        "categorical_cross_entropy",
+        {"type": "tsv_quadrants", "samples": 200},
+        training={"epochs": 30},
+    )
+    model = model_from_run(train(build(load_spec(document, plugins=plugins), plugins=plugins), plugins=plugins))
+    model.save(tmp_path / "m.nn")
+    (tmp_path / "in.tsv").write_text("0.9\t0.8\n-0.7\t-0.9\n")
+    assert (
+        main(["predict", str(tmp_path / "m.nn"), str(tmp_path / "in.tsv"), "-o", str(tmp_path / "out.tsv"), "--proba"])
+        == 0
+    )
+    rows = [line.split("\t") for line in (tmp_path / "out.tsv").read_text().splitlines()]
+    assert [r[0] for r in rows] == ["NE", "SW"] and all(0.5 < float(r[1]) <= 1 for r in rows)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.tsv", "m.nn", "out.tsv"]  # no temporary left
