@@ -311,3 +311,27 @@ def test_a_plugin_hook_with_an_argument_nn_does_not_pass_says_which() -> None:
     [problem] = registry.problems
     assert "\n" not in str(problem)
     assert "Argument(s) {'metric'} are declared in the hookimpl but can not be found in the hookspec" in str(problem)
+
+
+def test_a_clash_warning_blames_neither_side() -> None:
+    # It read "plugin 'nn-core:nn-core' (nn-core): metric 'accuracy' is provided by both nn-hostile
+    # 6.6.6 and nn-core 0.2.0": the plugin registered second was named as the culprit.
+    class Twin(V2):
+        @staticmethod
+        @hookimpl
+        def nn_components() -> list[type]:
+            return [Wobbly2]
+
+    class Wobbly2(Schedule):
+        """A valid schedule claimed by two distributions."""
+
+        name: ClassVar[str] = "twin"
+
+        def lr(self, base_lr: float, epoch: int) -> float:
+            return base_lr
+
+    pm = get_plugin_manager(entry_point_group=None, plugins=[(Twin, "nn-first"), (Twin(), "nn-second")])
+    [problem] = build_registry(pm).problems
+    assert str(problem) == (
+        "schedule 'twin' is provided by both nn-first 0 and nn-second 0; uninstall one of them to use 'twin'"
+    )

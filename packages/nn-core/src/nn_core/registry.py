@@ -107,14 +107,14 @@ class Registry:
             if key in self.components:
                 previous.insert(0, self.components.pop(key))
             self.clashes[key] = [*self.clashes.get(key, []), *previous, info]
-            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
+            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key), standalone=True))
             return
         if key in self.clashes:
             self.clashes[key].append(info)
         elif key in self.components:
             first = self.components.pop(key)
             self.clashes[key] = [first, info]
-            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
+            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key), standalone=True))
         else:
             self.components[key] = info
 
