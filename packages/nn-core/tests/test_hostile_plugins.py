@@ -148,22 +148,6 @@ def test_a_spec_naming_a_refused_class_is_told_why() -> None:
     assert message.endswith("1 is less than the minimum of 5)")
 
 
-def test_a_closed_pipe_ends_quietly(installed, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # `nn plugins | head -3` used to end in "nn: internal error: BrokenPipeError".
-    from nn_core.cli import EXIT_BROKEN_PIPE, main
-
-    class ClosedPipe:
-        def write(self, text: str) -> int:
-            raise BrokenPipeError(32, "Broken pipe")
-
-        def flush(self) -> None:
-            raise BrokenPipeError(32, "Broken pipe")
-
-    monkeypatch.setattr("sys.stdout", ClosedPipe())
-    assert main(["plugins"]) == EXIT_BROKEN_PIPE == 141
-    assert capsys.readouterr().err == ""
-
-
 class HelloCommand(V2):
     """A plugin command, a clash with a built-in and a failing handler."""
 

@@ -287,6 +287,10 @@ class Loss(Component):
 
     kind: ClassVar[str] = "loss"
     fused_activation: ClassVar[str | None] = None
+    targets: ClassVar[str | None] = None
+    """What the loss takes, checked before training (:mod:`nn_core.targets`): ``"binary"`` (labels 0
+    and 1, or probabilities), ``"classes"`` (integer labels, one output unit per class), ``"values"``
+    (real numbers) or None (not checked)."""
 
     def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> Any:
         """Turn dataset targets into the array ``value``/``gradient`` expect."""

@@ -24,6 +24,7 @@ from nn_core.registry import Registry
 from nn_core.scaling import Scaler
 from nn_core.spec.model import ComponentSpec, Spec
 from nn_core.splits import split_data
+from nn_core.targets import check_targets
 
 if TYPE_CHECKING:
     from nn_core.plugins import Plugins
@@ -208,6 +209,10 @@ def build(
     if data is None:
         data = load_data(spec, registry)
     network = build_network(spec, registry, data.X.shape[1])
+    if len(data.X):
+        outputs = int(np.asarray(network.predict_proba(network.to_backend(data.X[:1]))).shape[1])
+        targets = getattr(registry.get("loss", spec.loss.type, spec.backend).cls, "targets", None)
+        check_targets(spec, data, outputs, targets)
     splits, scaler = make_splits(spec, data, network)
     optimizer = instantiate(spec.optimizer, registry, spec.backend)
     clip_norm, clip_value = spec.training.clip_norm, spec.training.clip_value

@@ -42,6 +42,10 @@ class Run:
     stop_reason: str | None = None
     """Why training ended before ``training.epochs``, or how a closure minimizer
     (bfgs, lbfgs) stopped: ``converged: gradient norm 3e-09 below tolerance after 37 iterations``."""
+    blas: dict[str, Any] = field(default_factory=dict)
+    """The BLAS library and thread count training ran with (weights depend on them)."""
+    stateful: dict[str, Any] = field(default_factory=dict)
+    """Callbacks whose state goes into checkpoints (``checkpoint_state``/``load_checkpoint_state``), by name."""
 
     def __repr__(self) -> str:
         """Short, for NN_TRACE_HOOKS lines: the experiment holds whole datasets."""
