@@ -19,7 +19,7 @@ from nn_core.contracts import (
     Schedule,
     StepOptimizer,
 )
-from nn_core.errors import DataError, NNError
+from nn_core.errors import DataError
 from nn_core.hookspecs import hookimpl
 
 
@@ -238,7 +238,7 @@ class BalancedAccuracy(Metric):
     def compute(self, y_true, proba) -> float:
         y_true = np.asarray(y_true)
         if y_true.ndim != 1 or not np.issubdtype(y_true.dtype, np.integer):
-            raise NNError("balanced_accuracy needs integer class labels (a classification dataset)")
+            raise DataError("balanced_accuracy needs integer class labels (a classification dataset)")
         pred = (proba[:, 0] > 0.5).astype(int) if proba.shape[1] == 1 else np.argmax(proba, axis=1)
         recalls = [float(np.mean(pred[y_true == c] == c)) for c in np.unique(y_true)]
         return float(np.mean(recalls))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 from fakes import V2
 
@@ -319,3 +320,49 @@ def test_a_clash_warning_blames_neither_side() -> None:
     assert str(problem) == (
         "schedule 'twin' is provided by both nn-first 0 and nn-second 0; uninstall one of them to use 'twin'"
     )
+
+
+def _metric(name: str, compute: Any) -> type:
+    from nn_core.contracts import Metric
+
+    return type(name, (Metric,), {"__doc__": f"{name}.", "name": name, "compute": compute})
+
+
+def test_the_kit_calls_a_metric_as_nn_does() -> None:
+    # The kit checked metrics for identity only: a metric that broke on a one-sigmoid-unit
+    # model, returned NaN or reordered nn's arrays in place passed it.
+    from nn_core.errors import DataError
+    from nn_core.testing import ConformanceError, check_metric
+
+    def first_two_columns(self: Any, y: Any, proba: Any) -> float:
+        if y.dtype.kind == "f":
+            raise DataError("labels only")
+        return float(np.mean(proba[:, 1] > proba[:, 0]))
+
+    def nan(self: Any, y: Any, proba: Any) -> float:
+        return float("nan")
+
+    def sorts(self: Any, y: Any, proba: Any) -> float:
+        proba.sort(axis=0)
+        return 0.0
+
+    def never(self: Any, y: Any, proba: Any) -> float:
+        raise DataError("never")
+
+    def fine(self: Any, y: Any, proba: Any) -> float:
+        if y.dtype.kind == "f":
+            raise DataError("labels only")
+        return float(np.mean((proba[:, 0] > 0.5) == y) if proba.shape[1] == 1 else np.mean(proba.argmax(1) == y))
+
+    cases = [
+        (first_two_columns, r"compute on a one-sigmoid-unit binary model .* raised IndexError: .*raises nn_core"),
+        (nan, r"compute on a one-sigmoid-unit binary model .* returned nan; a metric returns a finite number"),
+        (sorts, r"changed its inputs in place; the next metric reads them"),
+        (never, r"raised DataError on every kind of target .*: it applies to none"),
+    ]
+    for compute, message in cases:
+        with pytest.raises(ConformanceError, match=message):
+            check_metric(
+                _metric(compute.__name__, compute), registry=build_registry(get_plugin_manager(entry_point_group=None))
+            )
+    check_metric(_metric("fine", fine), registry=build_registry(get_plugin_manager(entry_point_group=None)))
