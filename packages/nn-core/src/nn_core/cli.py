@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nn_core.component import REF_KEYWORD
-from nn_core.errors import NNError
+from nn_core.errors import NNError, exception_line
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
@@ -394,6 +394,7 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
                 "version": info.version,
                 "doc": (info.cls.__doc__ or "").strip(),
                 "params_schema": info.cls.params_schema,
+                **({"higher_is_better": info.cls.higher_is_better} if info.kind == "metric" else {}),
             }
             for info in matches
         ]
@@ -421,6 +422,8 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
             print(f"  {pname}: {detail} ({need})")
             if "description" in pschema:
                 print(f"      {pschema['description']}")
+        if info.kind == "metric":  # which way early stopping counts an improvement
+            print(f"\nhigher is better: {'yes' if info.cls.higher_is_better else 'no'} (early stopping)")
     return 0
 
 
@@ -631,8 +634,11 @@ def accept_debug_after_command(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from nn_core.plugin_commands import add_plugin_commands
+
     parser = make_parser()
-    args, extras = parser.parse_known_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(argv, namespace=add_plugin_commands(parser, argv))
     _claim_plugins_show_name(args, extras)
     if extras:
         parser.error(f"unrecognized arguments: {' '.join(extras)}")
@@ -682,7 +688,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.debug:
             raise
         print(
-            f"nn: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
