@@ -78,4 +78,6 @@ class Inline(Dataset):
 
 @hookimpl
 def nn_components() -> list[type]:
-    return [Accuracy, Inline]
+    from nn_core.arrays_dataset import Arrays
+
+    return [Accuracy, Inline, Arrays]

@@ -52,6 +52,17 @@ def apply_override(document: Document, assignment: str) -> None:
         value = load_scalar(raw) if raw.strip() else ""
     except (ValueError, yaml.YAMLError) as exc:
         raise SpecError([SpecIssue((), f"bad override: {_one_line(exc)}", where)]) from None
+    assign(document, path, value, where)
+
+
+def assign(document: Document, path: Path, value: Any, where: str) -> None:
+    """Set ``path`` of ``document`` to ``value`` in place, creating mappings on the way.
+
+    ``where`` names the override in error messages (``--set a.b=1``, or an
+    estimator parameter); a bare component name on the way gains parameters.
+    """
+    if not path:
+        raise SpecError([SpecIssue((), "an override needs a path", where)])
     if not isinstance(document.data, dict):
         document.data = {}
     node: Any = document.data
