@@ -325,7 +325,8 @@ class _Classifier(_NNEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each sample, as a label from ``classes_``."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: an unfitted estimator has no classes_
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy (weighted by ``sample_weight``), as scikit-learn's classifiers score."""
@@ -424,8 +425,8 @@ def _flavour() -> _Flavour:
     except ImportError:
         return _Flavour()
     not_fitted = type("NotFittedError", (NotFittedError, SklearnNotFitted), {"__module__": __name__})
-    column = type("ColumnVectorWarning", (ColumnVectorWarning, DataConversionWarning), {"__module__": __name__})
-    return _Flavour((ClassifierMixin, BaseEstimator), (RegressorMixin, BaseEstimator), not_fitted, column)
+    # Its checks match the warning by class name: use scikit-learn's own.
+    return _Flavour((ClassifierMixin, BaseEstimator), (RegressorMixin, BaseEstimator), not_fitted, DataConversionWarning)
 
 
 def _tags(self: Any) -> Any:
