@@ -151,8 +151,8 @@ class _NNEstimator:
             )
         except SpecError as exc:
             raise ParameterError(exc.issues) from None
+        self._check_outputs(spec, registry)
         experiment = build(spec, registry, data=Data(X, targets, class_names))
-        self._check_outputs(experiment)
         run = train(experiment, pm=pm)
         model = model_from_run(run)
         extra = self._metadata()
@@ -162,19 +162,21 @@ class _NNEstimator:
         self._fitted_targets(extra)
         return self
 
-    def _check_outputs(self, experiment: Any) -> None:
-        """The spec's output layer must fit the targets: say so before training, not after."""
-        split = experiment.splits["train"]
-        outputs = np.asarray(experiment.network.predict_proba(experiment.network.batch(split.X, np.arange(1)))).shape[1]
-        expected = self._expected_outputs(experiment)
+    def _check_outputs(self, spec: Any, registry: Any) -> None:
+        """The spec's output layer must fit the targets: say which parameter to set, before training."""
+        from nn_core.experiment import build_network
+
+        probe = build_network(spec, registry, self.n_features_in_)  # its own RandomState: no draw is shared
+        outputs = np.asarray(probe.predict_proba(probe.to_backend(np.zeros((1, self.n_features_in_))))).shape[1]
+        expected = self._expected_outputs()
         if outputs not in expected:
             want = " or ".join(str(e) for e in expected)
             raise ValueError(
                 f"{type(self).__name__}: the spec's last layer has {outputs} units but the targets need {want} "
-                f"(set model__layers__{len(experiment.spec.model.layers) - 1}__units)"
+                f"(set model__layers__{len(spec.model.layers) - 1}__units)"
             )
 
-    def _expected_outputs(self, experiment: Any) -> tuple[int, ...]:
+    def _expected_outputs(self) -> tuple[int, ...]:
         raise NotImplementedError
 
     def _metadata(self) -> dict[str, Any]:
@@ -297,7 +299,7 @@ class _Classifier(_NNEstimator):
         default = _default_spec("nn-classifier", output, loss, ["accuracy"])
         return indices.astype(np.int64), tuple(str(c) for c in classes), default
 
-    def _expected_outputs(self, experiment: Any) -> tuple[int, ...]:
+    def _expected_outputs(self) -> tuple[int, ...]:
         k = len(self.classes_)
         return (1, 2) if k == 2 else (k,)
 
@@ -352,7 +354,7 @@ class _Regressor(_NNEstimator):
         output = {"type": "dense", "units": self.n_outputs_, "activation": "identity"}
         return y, None, _default_spec("nn-regressor", output, "mse", [])
 
-    def _expected_outputs(self, experiment: Any) -> tuple[int, ...]:
+    def _expected_outputs(self) -> tuple[int, ...]:
         return (self.n_outputs_,)
 
     def _metadata(self) -> dict[str, Any]:
