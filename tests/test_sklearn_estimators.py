@@ -113,7 +113,12 @@ def test_spec_dict_and_early_stopping(moons: tuple[np.ndarray, np.ndarray]) -> N
     spec = {
         "name": "tiny",
         "data": {"split": {"dev": 0.3}, "scale": "standard"},
-        "model": {"layers": [{"type": "dense", "units": 8, "activation": "tanh"}, {"type": "dense", "units": 2, "activation": "softmax"}]},
+        "model": {
+            "layers": [
+                {"type": "dense", "units": 8, "activation": "tanh"},
+                {"type": "dense", "units": 2, "activation": "softmax"},
+            ]
+        },
         "loss": "categorical_cross_entropy",
         "optimizer": {"type": "adam", "lr": 0.05},
         "training": {"epochs": 3000, "batch_size": "full", "early_stopping": {"patience": 3}},
@@ -198,7 +203,8 @@ def test_classifier_score_is_weighted_accuracy(moons: tuple[np.ndarray, np.ndarr
     assert proba.shape == (300, 2) and np.allclose(proba.sum(axis=1), 1.0)
     weights = np.linspace(0.1, 1.0, len(y))
     predicted = estimator.predict(X)
-    assert estimator.score(X, labels, weights) == pytest.approx(accuracy_score(labels, predicted, sample_weight=weights))
+    expected = accuracy_score(labels, predicted, sample_weight=weights)
+    assert estimator.score(X, labels, weights) == pytest.approx(expected)
 
 
 def test_three_classes_use_softmax(moons: tuple[np.ndarray, np.ndarray]) -> None:
@@ -257,7 +263,8 @@ def test_unknown_override_key_is_one_line_naming_it(moons: tuple[np.ndarray, np.
 
 def test_output_layer_that_does_not_fit_the_classes(moons: tuple[np.ndarray, np.ndarray]) -> None:
     X, y = moons
-    with pytest.raises(ValueError, match=r"last layer has 2 units but the targets need 3 \(set model__layers__1__units\)"):
+    message = r"last layer has 2 units but the targets need 3 \(set model__layers__1__units\)"
+    with pytest.raises(ValueError, match=message):
         NNClassifier(str(MOONS_L2), training__epochs=1).fit(X, np.arange(300) % 3)
 
 
@@ -298,9 +305,7 @@ def test_save_load_and_nn_predict_with_feature_names(
     assert code == 1 and err.strip().count("\n") == 0 and "lacks feature column(s) 'width'" in err
 
 
-def test_nn_evaluate_needs_data_spec_and_uses_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_nn_evaluate_needs_data_spec_and_uses_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from nn_core.experiment import load_data
     from nn_core.plugins import default_registry
     from nn_core.spec import load_spec

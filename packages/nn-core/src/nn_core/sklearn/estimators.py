@@ -89,6 +89,12 @@ class _NNEstimator:
     _flavour: ClassVar[_Flavour] = _Flavour()
     _task: ClassVar[str] = ""
 
+    # Set by fit (scikit-learn's convention: fitted state ends with "_" and is absent before fit).
+    model_: Any
+    n_iter_: int
+    n_features_in_: int
+    feature_names_in_: np.ndarray
+
     def __init__(self, spec: Any = None, *, random_state: Any = None, **overrides: Any) -> None:
         # No validation here (scikit-learn's rule): fit validates, so clone and set_params never fail.
         self.spec = spec
@@ -305,7 +311,8 @@ class _Classifier(_NNEstimator):
 
     def _metadata(self) -> dict[str, Any]:
         classes = self.classes_
-        if classes.dtype.kind not in "biufUO" or not all(isinstance(c, (str, int, float, bool, np.generic)) for c in classes):
+        storable = all(isinstance(c, (str, int, float, bool, np.generic)) for c in classes)
+        if classes.dtype.kind not in "biufUO" or not storable:
             raise ValueError(f"{type(self).__name__}: class labels must be numbers or strings to be saved")
         return {**super()._metadata(), "classes": classes.tolist(), "classes_dtype": classes.dtype.str}
 
@@ -428,7 +435,9 @@ def _flavour() -> _Flavour:
         return _Flavour()
     not_fitted = type("NotFittedError", (NotFittedError, SklearnNotFitted), {"__module__": __name__})
     # Its checks match the warning by class name: use scikit-learn's own.
-    return _Flavour((ClassifierMixin, BaseEstimator), (RegressorMixin, BaseEstimator), not_fitted, DataConversionWarning)
+    return _Flavour(
+        (ClassifierMixin, BaseEstimator), (RegressorMixin, BaseEstimator), not_fitted, DataConversionWarning
+    )
 
 
 def _tags(self: Any) -> Any:
@@ -443,11 +452,11 @@ def _tags(self: Any) -> Any:
 
 
 @functools.cache
-def estimator_classes() -> dict[str, type]:
+def estimator_classes() -> dict[str, type[_NNEstimator]]:
     """The public ``NNClassifier`` and ``NNRegressor``, made once per process (pickle finds them by name)."""
     flavour = _flavour()
-    made: dict[str, type] = {}
-    for name, impl, bases, summary, default, attributes in (
+    made: dict[str, type[_NNEstimator]] = {}
+    choices: tuple[tuple[str, type[_NNEstimator], tuple[type, ...], str, str, str], ...] = (
         (
             "NNClassifier",
             _Classifier,
@@ -465,7 +474,8 @@ def estimator_classes() -> dict[str, type]:
             "mean squared error, standard scaling of X",
             "n_outputs_ : int\n    Targets per sample.\n",
         ),
-    ):
+    )
+    for name, impl, bases, summary, default, attributes in choices:
         namespace: dict[str, Any] = {
             "__module__": "nn_core.sklearn",
             "__qualname__": name,

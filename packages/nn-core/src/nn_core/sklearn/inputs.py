@@ -63,7 +63,9 @@ def as_features(X: Any, estimator: str, what: str = "X") -> np.ndarray:
         hint += "array.reshape(1, -1) if it contains a single sample."
         raise ValueError(f"{estimator}: expected a 2D array for {what}, got an array of shape {array.shape}.{hint}")
     if array.shape[0] == 0:
-        raise ValueError(f"{estimator}: Found array with 0 sample(s) (shape={array.shape}) while a minimum of 1 is required.")
+        raise ValueError(
+            f"{estimator}: Found array with 0 sample(s) (shape={array.shape}) while a minimum of 1 is required."
+        )
     if array.shape[1] == 0:
         raise ValueError(
             f"{estimator}: Found array with 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
@@ -102,7 +104,9 @@ def _compare_names(estimator: str, fitted: np.ndarray | None, given: np.ndarray 
         warnings.warn(f"X has feature names, but {estimator} was fitted without feature names", stacklevel=4)
         return
     if given is None:
-        warnings.warn(f"X does not have valid feature names, but {estimator} was fitted with feature names", stacklevel=4)
+        warnings.warn(
+            f"X does not have valid feature names, but {estimator} was fitted with feature names", stacklevel=4
+        )
         return
     assert fitted is not None
     if len(fitted) == len(given) and np.all(fitted == given):

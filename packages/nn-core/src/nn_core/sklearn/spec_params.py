@@ -69,7 +69,7 @@ def base_document(spec: Any, default: dict[str, Any], estimator: str) -> Documen
     if spec is None:
         return Document(copy.deepcopy(default), None)
     if isinstance(spec, (str, os.PathLike)):
-        return read_spec(spec)
+        return read_spec(os.fspath(spec))
     if isinstance(spec, Mapping):
         document = plain(spec)
         check_shape(document)
