@@ -257,6 +257,10 @@ def test_unknown_override_key_is_one_line_naming_it(moons: tuple[np.ndarray, np.
         NNRegressor(trainig__epochs=3).fit(X, y.astype(float))
     with pytest.raises(ValueError, match=r"optimizer\.lr: -1 is less than or equal to the minimum of 0"):
         NNClassifier(optimizer__lr=-1).fit(X, y)
+    with pytest.raises(ValueError, match=r"data__dataset__n_samples\): data.dataset.n_samples: fit\(X, y\) supplies"):
+        NNClassifier(data__dataset__n_samples=10).fit(X, y)  # never silently ignored
+    with pytest.raises(ValueError, match=r"^nope.yaml: \(top level\): spec file not found$"):
+        NNClassifier("nope.yaml").fit(X, y)
     with pytest.raises(ValueError, match="spec must be a spec file path, a spec dict or None, got int"):
         NNClassifier(spec=3).fit(X, y)
 
@@ -318,8 +322,8 @@ def test_nn_evaluate_needs_data_spec_and_uses_it(tmp_path: Path, capsys: pytest.
     code, out, err = nn("evaluate", str(path), capsys=capsys)
     assert code == 1 and out == ""
     assert err == (
-        "nn: error: this model was trained on arrays passed to NNClassifier.fit(X, y), which the model file does "
-        "not hold; pass --data SPEC to name a spec whose data section loads the data to evaluate on\n"
+        "nn: error: data.dataset 'arrays' stands for the arrays passed to NNClassifier.fit(X, y), which no file "
+        "holds; to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data\n"
     )
     code, out, err = nn("evaluate", str(path), "--data", str(MOONS_L2), "--json", capsys=capsys)
     assert code == 0, err

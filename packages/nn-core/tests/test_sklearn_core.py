@@ -90,8 +90,8 @@ def test_arrays_dataset_cannot_be_loaded_and_says_what_to_do() -> None:
     with pytest.raises(DataError) as caught:
         Arrays(samples=3, features=2, source="NNClassifier.fit(X, y)").load()
     assert str(caught.value) == (
-        "this model was trained on arrays passed to NNClassifier.fit(X, y), which the model file does not hold; "
-        "pass --data SPEC to name a spec whose data section loads the data to evaluate on"
+        "data.dataset 'arrays' stands for the arrays passed to NNClassifier.fit(X, y), which no file holds; "
+        "to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data"
     )
 
 

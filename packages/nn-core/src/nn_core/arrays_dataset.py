@@ -50,8 +50,8 @@ class Arrays(Dataset):
 
     def load(self) -> Data:
         raise DataError(
-            f"this model was trained on arrays passed to {self.source}, which the model file does not hold; "
-            "pass --data SPEC to name a spec whose data section loads the data to evaluate on"
+            f"data.dataset 'arrays' stands for the arrays passed to {self.source}, which no file holds; "
+            "to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data"
         )
 
     def read_inputs(self, path: str) -> np.ndarray | None:

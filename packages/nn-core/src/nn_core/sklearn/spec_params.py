@@ -100,6 +100,9 @@ def build_spec(
             path = override_path(key)
         except ValueError as exc:
             raise SpecError([SpecIssue((), f"not a spec path: {exc}", f"({where})")]) from None
+        if path[:2] == ("data", "dataset"):
+            message = "fit(X, y) supplies the data: the spec's data.dataset is replaced by the arrays passed to fit"
+            raise SpecError([SpecIssue(path, message, f"({where})")])
         keyed.append((len(path), path, plain(value), where))
     for _, path, value, where in sorted(keyed, key=lambda item: item[0]):
         assign(document, path, value, where)
