@@ -134,15 +134,21 @@ def test_spec_dict_and_early_stopping(moons: tuple[np.ndarray, np.ndarray]) -> N
 # -- the same training as `nn train` ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [None, 5])
+@pytest.mark.parametrize(
+    ("seed", "minibatch"), [(None, False), (5, False), (5, True)], ids=["spec-seed", "random-state", "adam-batches"]
+)
 def test_fit_gives_bit_identical_weights_to_nn_train(
-    seed: int | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    seed: int | None, minibatch: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from nn_core.experiment import load_data
     from nn_core.plugins import default_registry
     from nn_core.spec import load_spec
 
     overrides = ["training.epochs=300", "data.split.dev=0.25", "data.scale=standard"]
+    extra = {}
+    if minibatch:  # shuffled minibatches: the shuffling stream must match too
+        overrides += ["training.batch_size=16", "optimizer.type=adam"]
+        extra = {"training__batch_size": 16, "optimizer__type": "adam"}
     if seed is not None:
         overrides.append(f"seed={seed}")
     sets = [arg for o in overrides for arg in ("--set", o)]
@@ -152,8 +158,14 @@ def test_fit_gives_bit_identical_weights_to_nn_train(
 
     data = load_data(load_spec(MOONS_L2), default_registry())  # the spec's own moons
     estimator = NNClassifier(
-        str(MOONS_L2), random_state=seed, training__epochs=300, data__split__dev=0.25, data__scale="standard"
+        str(MOONS_L2),
+        random_state=seed,
+        training__epochs=300,
+        data__split__dev=0.25,
+        data__scale="standard",
+        **extra,
     ).fit(data.X, data.y)
+    assert estimator.model_.spec.training.batch_size == (16 if minibatch else None)
 
     ours, theirs = estimator.model_.network.state_arrays(), trained.network.state_arrays()
     assert ours.keys() == theirs.keys()
