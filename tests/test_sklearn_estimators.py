@@ -141,7 +141,7 @@ def test_fit_gives_bit_identical_weights_to_nn_train(
     seed: int | None, minibatch: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from nn_core.experiment import load_data
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import load_plugins
     from nn_core.spec import load_spec
 
     overrides = ["training.epochs=300", "data.split.dev=0.25", "data.scale=standard"]
@@ -156,7 +156,7 @@ def test_fit_gives_bit_identical_weights_to_nn_train(
     assert code == 0, err
     trained = load_model(tmp_path / "cli.npz")
 
-    data = load_data(load_spec(MOONS_L2), default_registry())  # the spec's own moons
+    data = load_data(load_spec(MOONS_L2), load_plugins().registry)  # the spec's own moons
     estimator = NNClassifier(
         str(MOONS_L2),
         random_state=seed,
@@ -323,10 +323,10 @@ def test_save_load_and_nn_predict_with_feature_names(
 
 def test_nn_evaluate_needs_data_spec_and_uses_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from nn_core.experiment import load_data
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import load_plugins
     from nn_core.spec import load_spec
 
-    data = load_data(load_spec(MOONS_L2), default_registry())
+    data = load_data(load_spec(MOONS_L2), load_plugins().registry)
     estimator = NNClassifier(str(MOONS_L2), training__epochs=500).fit(data.X, data.y)
     path = tmp_path / "model.npz"
     estimator.save(path)
@@ -387,11 +387,11 @@ def test_third_party_plugin_components_work() -> None:
     pytest.importorskip("nn_example_plugin")
     from nn_core import build, load_spec, train
     from nn_core.experiment import load_data
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import load_plugins
 
     path = ROOT / "examples" / "nn-example-plugin" / "specs" / "moons-swish-lion.yaml"
     spec = load_spec(path)
-    data = load_data(spec, default_registry())
+    data = load_data(spec, load_plugins().registry)
     estimator = NNClassifier(str(path)).fit(data.X, data.y)
     used = {(c["kind"], c["name"]): c for c in estimator.model_.metadata["components"]}
     assert used[("optimizer", "lion")]["distribution"] == "nn-example-plugin"

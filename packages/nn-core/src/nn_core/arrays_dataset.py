@@ -21,7 +21,7 @@ from nn_core.errors import DataError
 
 
 class Arrays(Dataset):
-    """Arrays passed to a program's ``fit(X, y)``; not stored, so ``nn evaluate`` needs ``--data SPEC``."""
+    """Arrays passed to a program's fit(X, y); not stored, so nn evaluate needs --data SPEC."""
 
     name: ClassVar[str] = "arrays"
     params_schema: ClassVar[dict[str, Any]] = {

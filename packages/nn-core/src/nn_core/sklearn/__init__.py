@@ -38,8 +38,7 @@ def load(path: str) -> Any:
     from nn_core.model import load_model
     from nn_core.sklearn.estimators import _load_plugins, estimator_classes
 
-    _, registry = _load_plugins()
-    model = load_model(path, registry)
+    model = load_model(path, plugins=_load_plugins())
     cls = estimator_classes()["NNClassifier" if model.task == "classification" else "NNRegressor"]
     return cls._from_model(model, str(path))
 

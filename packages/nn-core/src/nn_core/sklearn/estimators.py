@@ -24,7 +24,7 @@ import functools
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from nn_core.errors import NNError
 from nn_core.sklearn.inputs import as_targets, check_features, check_finite_targets
 from nn_core.sklearn.spec_params import build_spec, seed_from
 from nn_core.spec import SpecError
+
+if TYPE_CHECKING:
+    from nn_core.plugins import Plugins
 
 PUBLIC_PARAMS = ("spec", "random_state")
 
@@ -76,11 +79,11 @@ def _default_spec(name: str, output: dict[str, Any], loss: str, metrics: list[st
     }
 
 
-def _load_plugins() -> tuple[Any, Any]:
-    """The installed plugins' manager and registry, as ``nn train`` uses them."""
-    from nn_core.plugins import default_plugins
+def _load_plugins() -> Plugins:
+    """The installed plugins, loaded afresh as ``nn train`` loads them (nn keeps none process-wide)."""
+    from nn_core.plugins import load_plugins
 
-    return default_plugins()
+    return load_plugins()
 
 
 class _NNEstimator:
@@ -144,7 +147,7 @@ class _NNEstimator:
         arrays: dict[str, Any] = {"samples": len(X), "features": X.shape[1], "source": f"{name}.fit(X, y)"}
         if names is not None:
             arrays["feature_names"] = [str(n) for n in names]
-        pm, registry = _load_plugins()
+        plugins = _load_plugins()
         try:
             spec = build_spec(
                 name,
@@ -153,13 +156,13 @@ class _NNEstimator:
                 default=default,
                 arrays=arrays,
                 seed=seed_from(self.random_state),
-                registry=registry,
+                registry=plugins.registry,
             )
         except SpecError as exc:
             raise ParameterError(exc.issues) from None
-        self._check_outputs(spec, registry)
-        experiment = build(spec, registry, data=Data(X, targets, class_names))
-        run = train(experiment, pm=pm)
+        self._check_outputs(spec, plugins.registry)
+        experiment = build(spec, data=Data(X, targets, class_names), plugins=plugins)
+        run = train(experiment, plugins=plugins)
         model = model_from_run(run)
         extra = self._metadata()
         model.metadata["sklearn"] = extra
@@ -223,8 +226,7 @@ class _NNEstimator:
         """A fitted estimator from an nn model file: one this class saved, or one ``nn train -o`` wrote."""
         from nn_core.model import load_model
 
-        _, registry = _load_plugins()
-        return cls._from_model(load_model(path, registry), str(path))
+        return cls._from_model(load_model(path, plugins=_load_plugins()), str(path))
 
     @classmethod
     def _from_model(cls, model: Any, what: str) -> Any:
@@ -263,8 +265,7 @@ class _NNEstimator:
                 path = os.path.join(folder, "model.npz")
                 with open(path, "wb") as f:
                     f.write(state["model_file"])
-                _, registry = _load_plugins()
-                fitted = self._from_model(load_model(path, registry), "the pickled estimator")
+                fitted = self._from_model(load_model(path, plugins=_load_plugins()), "the pickled estimator")
             for key in ("model_", "n_iter_", "n_features_in_", "feature_names_in_", "classes_", "n_outputs_"):
                 if hasattr(fitted, key):
                     setattr(self, key, getattr(fitted, key))
