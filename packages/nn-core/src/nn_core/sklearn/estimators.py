@@ -321,10 +321,10 @@ class _Classifier(_NNEstimator):
         if "classes" in metadata:
             dtype = np.dtype(metadata["classes_dtype"])
             self.classes_ = np.asarray(metadata["classes"], dtype=dtype)
-        elif not hasattr(self, "classes_"):  # a model file from `nn train`: its class names, or indices
+        elif not hasattr(self, "classes_"):  # a model file from `nn train`: its labels, as Model.predict gives them
             names = self.model_.classes
             outputs = self.model_.network.predict_proba(np.zeros((1, self.n_features_in_))).shape[1]
-            self.classes_ = np.asarray(names, dtype=object) if names else np.arange(max(outputs, 2))
+            self.classes_ = np.asarray(self.model_.labels_of(np.arange(len(names) if names else max(outputs, 2))))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each class in ``classes_`` order, one column per class (two for binary)."""
