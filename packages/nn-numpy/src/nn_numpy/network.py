@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nn_core.contracts import Layer, Loss, Optimizer, Regularizer
+from nn_numpy.kernels import Kernels, kernels_for
 
 EVAL_ROWS = 4096
 """Rows per chunk when evaluating or predicting on many samples."""
@@ -48,6 +49,10 @@ class NumpyNetwork:
             for pname, shape in layer.param_shapes.items()
         ]
         total = sum(prod(shape) for _, shape in names)
+        self.kernels: Kernels = kernels_for(total)  # NN_KERNELS, by parameter count under auto
+        for part in (*layers, loss):
+            if isinstance(getattr(type(part), "kernels", None), Kernels):  # nn-numpy's own dense layers and losses
+                part.kernels = self.kernels  # type: ignore[attr-defined]
         self.flat_params = np.zeros(total, dtype=self.dtype)
         self.flat_grads = np.zeros(total, dtype=self.dtype)
         self.parameters: dict[str, np.ndarray] = {}

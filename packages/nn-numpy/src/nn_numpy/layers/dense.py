@@ -15,6 +15,7 @@ import numpy as np
 
 from nn_core.component import component_ref
 from nn_core.contracts import Activation, Initializer, Layer, Regularizer
+from nn_numpy.kernels import Kernels, kernels_named
 from nn_numpy.layers._buffers import Buffers
 
 
@@ -36,6 +37,8 @@ class Dense(Layer):
         "required": ["units"],
     }
     regularized: ClassVar[tuple[str, ...]] = ("weight",)
+    kernels: Kernels = kernels_named("numpy")
+    """The network sets the kernel set it chose (nn_numpy.kernels); the reference kernels until then."""
 
     def __init__(
         self,
@@ -90,9 +93,8 @@ class Dense(Layer):
             return self.activation.forward(Z, np.empty_like(Z))
         Z = self._buffers.get("Z", (n, self.units))
         np.matmul(X, W.T, out=Z)
-        if self.use_bias:
-            Z += self.weights["bias"]
-        A = self.activation.forward(Z, self._buffers.get("A", (n, self.units)))
+        bias = self.weights["bias"] if self.use_bias else None
+        A = self.kernels.bias_activation(Z, bias, self.activation, self._buffers.get("A", (n, self.units)))
         self.X, self.Z, self.A = X, Z, A
         self.logits = Z
         return A
@@ -101,7 +103,9 @@ class Dense(Layer):
         if self.fused_output:
             dZ = dY  # the loss already returned dL/dZ
         else:
-            dZ = self.activation.backward(self.Z, self.A, dY, self._buffers.get("dZ", self.Z.shape))
+            dZ = self.kernels.activation_backward(
+                self.activation, self.Z, self.A, dY, self._buffers.get("dZ", self.Z.shape)
+            )
         np.matmul(dZ.T, self.X, out=self.grads["weight"])
         if self.use_bias:
             # Σ over samples as a matrix-vector product: np.sum along axis 0 of a
