@@ -13,20 +13,27 @@ under one set resumes identically under another.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from nn_core.testing._common import ConformanceError
+from nn_core.component import Component
+from nn_core.registry import ComponentInfo, Registry
+from nn_core.testing._common import ConformanceError, subject
 
 
-def _arrays(value: Any) -> list[np.ndarray]:
-    """The numpy arrays in an argument, a return value or a tuple of them."""
+def _arrays(value: Any, to_numpy: Callable[[Any], np.ndarray] | None) -> list[np.ndarray]:
+    """The arrays in an argument, a return value or a tuple of them, as numpy arrays.
+
+    With ``to_numpy`` (the backend's converter), anything with a ``shape`` counts as an array.
+    """
     if isinstance(value, np.ndarray):
         return [value]
     if isinstance(value, tuple | list):
-        return [a for v in value for a in _arrays(v)]
+        return [a for v in value for a in _arrays(v, to_numpy)]
+    if to_numpy is not None and hasattr(value, "shape"):
+        return [np.asarray(to_numpy(value))]
     return []
 
 
@@ -43,11 +50,18 @@ def first_difference(a: np.ndarray, b: np.ndarray) -> str | None:
     return f"{int(differ.sum())} of {a.size} entries differ, first at {at}: {a[at]!r} vs {b[at]!r}"
 
 
-def check_kernel_sets(sets: Mapping[str, Any], cases: Iterable[Any], *, scratch_names: tuple[str, ...] = ("scratch",)) -> int:
+def check_kernel_sets(
+    sets: Mapping[str, Any],
+    cases: Iterable[Any],
+    *,
+    to_numpy: Callable[[Any], np.ndarray] | None = None,
+    scratch_names: tuple[str, ...] = ("scratch",),
+) -> int:
     """Run each case through every kernel set; raise ConformanceError on the first bitwise difference.
 
     Keyword arguments named in ``scratch_names`` are working memory, not results, and are not compared.
-    Returns the number of cases checked.
+    ``to_numpy`` converts a backend's own arrays. A case with no array to compare is an error, never a
+    silent pass. Returns the number of cases checked.
     """
     names = list(sets)
     checked = 0
@@ -58,7 +72,9 @@ def check_kernel_sets(sets: Mapping[str, Any], cases: Iterable[Any], *, scratch_
             with np.errstate(all="ignore"):  # edge values overflow on purpose, alike in every set
                 returned = getattr(sets[name], case.kernel)(*args, **kwargs)
             compared = [*args, *(v for k, v in kwargs.items() if k not in scratch_names), returned]
-            results.append([a for v in compared for a in _arrays(v)])
+            results.append([a for v in compared for a in _arrays(v, to_numpy)])
+        if not results[0]:
+            raise ConformanceError(f"kernel {case.label}: no array among its arguments or result to compare")
         reference = results[0]
         for name, arrays in zip(names[1:], results[1:], strict=True):
             for index, (a, b) in enumerate(zip(reference, arrays, strict=True)):
@@ -82,4 +98,19 @@ def check_backend_kernels(backend: Any, dtypes: Iterable[str] | None = None) -> 
     if len(sets) < 2:
         return 0
     dtypes = dtypes or getattr(backend, "dtypes", ("float64", "float32"))
-    return sum(check_kernel_sets(sets, backend.kernel_cases(dtype)) for dtype in dtypes)
+    to_numpy = getattr(backend, "to_numpy", None)
+    return sum(check_kernel_sets(sets, backend.kernel_cases(dtype), to_numpy=to_numpy) for dtype in dtypes)
+
+
+def check_backend(
+    component: type[Component] | ComponentInfo, /, *, registry: Registry | None = None, **params: Any
+) -> None:
+    """The conformance kit's check for backends: their kernel sets agree bit for bit, if they declare several.
+
+    Failures name the backend and its distribution.
+    """
+    subj = subject(component, registry, params, "backend")
+    try:
+        check_backend_kernels(subj.cls)
+    except ConformanceError as exc:
+        raise subj.fail(str(exc)) from exc
