@@ -306,7 +306,17 @@ class Halving(Schedule):
 
 
 GOOD = [
-    Tanh, Sigmoid, LeakyRelu, Dense, Dropout, SquaredError, BinaryCrossEntropy, Momentum, ClosureDescent, L2, Normal,
+    Tanh,
+    Sigmoid,
+    LeakyRelu,
+    Dense,
+    Dropout,
+    SquaredError,
+    BinaryCrossEntropy,
+    Momentum,
+    ClosureDescent,
+    L2,
+    Normal,
     Halving,
 ]
 

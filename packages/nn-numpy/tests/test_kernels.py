@@ -65,9 +65,19 @@ def test_numba_requested_but_missing_names_the_extra(monkeypatch: pytest.MonkeyP
 def test_invalid_value_in_the_cli_is_one_line() -> None:
     env = {**os.environ, "NN_KERNELS": "fast"}
     done = subprocess.run(
-        [sys.executable, "-m", "nn_core.cli", "train", str(ROOT / "specs" / "spirals.yaml"), "--set",
-         "training.epochs=1"],
-        capture_output=True, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "nn_core.cli",
+            "train",
+            str(ROOT / "specs" / "spirals.yaml"),
+            "--set",
+            "training.epochs=1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert done.returncode != 0
     assert done.stderr.strip() == "nn: error: NN_KERNELS='fast' is not a kernel set; choose one of auto, numpy, numba"
@@ -122,7 +132,9 @@ class _Rewritten(ReferenceKernels):
 
 def test_kit_catches_a_kernel_set_that_rounds_differently() -> None:
     sets = {"numpy": kernels_named("numpy"), "rewritten": _Rewritten()}
-    with pytest.raises(ConformanceError, match=r"kernel adam\[finite, t=1, weight_decay=0.0, float64\]: rewritten differs"):
+    with pytest.raises(
+        ConformanceError, match=r"kernel adam\[finite, t=1, weight_decay=0.0, float64\]: rewritten differs"
+    ):
         check_kernel_sets(sets, [c for c in kernel_cases("float64") if c.kernel == "adam"])
 
 
@@ -137,7 +149,13 @@ def test_every_kernel_bit_identical(dtype: str) -> None:
     sets = {"numpy": kernels_named("numpy"), "numba": kernels_named("numba")}
     cases = kernel_cases(dtype)
     assert {c.kernel for c in cases} == {
-        "sgd", "momentum", "adagrad", "rmsprop", "adam", "bias_activation", "activation_backward",
+        "sgd",
+        "momentum",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "bias_activation",
+        "activation_backward",
         "cross_entropy_gradient",
     }
     assert check_kernel_sets(sets, cases) == len(cases)
@@ -160,7 +178,9 @@ OPTIMIZERS = [
 ]
 
 
-def _experiment(registry: Registry, optimizer: dict[str, Any], dtype: str, loss: str = "categorical_cross_entropy") -> Any:
+def _experiment(
+    registry: Registry, optimizer: dict[str, Any], dtype: str, loss: str = "categorical_cross_entropy"
+) -> Any:
     rng = np.random.default_rng(5)
     X = rng.normal(size=(48, 7))
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5).astype(int)
@@ -221,8 +241,10 @@ def test_training_bit_identical_and_checkpoints_cross_kernel_sets(
     resumed.optimizer.load_state_dict(first.optimizer.state_dict())
     _steps(resumed, X, y, 15, start=15)
     _assert_bitwise(_state(fused), _state(resumed))
-    assert not np.array_equal(fused.network.state_arrays()["layers.0.weight"], _experiment(registry, optimizer, dtype)[0]
-                              .network.state_arrays()["layers.0.weight"])  # it trained
+    assert not np.array_equal(
+        fused.network.state_arrays()["layers.0.weight"],
+        _experiment(registry, optimizer, dtype)[0].network.state_arrays()["layers.0.weight"],
+    )  # it trained
 
 
 @numba_only

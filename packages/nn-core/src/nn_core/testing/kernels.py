@@ -97,9 +97,13 @@ def check_backend_kernels(backend: Any, dtypes: Iterable[str] | None = None) -> 
     sets = backend.kernel_sets()
     if len(sets) < 2:
         return 0
-    dtypes = dtypes or getattr(backend, "dtypes", ("float64", "float32"))
+    declared: Iterable[str] = getattr(backend, "dtypes", ("float64", "float32"))
+    chosen = tuple(dtypes) if dtypes is not None else tuple(declared)
     to_numpy = getattr(backend, "to_numpy", None)
-    return sum(check_kernel_sets(sets, backend.kernel_cases(dtype), to_numpy=to_numpy) for dtype in dtypes)
+    checked = 0
+    for dtype in chosen:
+        checked += check_kernel_sets(sets, backend.kernel_cases(dtype), to_numpy=to_numpy)
+    return checked
 
 
 def check_backend(

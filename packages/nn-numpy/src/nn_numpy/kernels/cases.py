@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ def edge_values(dtype: Any) -> np.ndarray:
     return np.array(values, dtype=dtype)
 
 
-def mixed(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, edges: bool = True) -> np.ndarray:
+def mixed(rng: np.random.Generator, *, shape: tuple[int, ...], dtype: Any, edges: bool = True) -> np.ndarray:
     """Normal draws at scales 1e-3..1e3, with the edge values scattered in when ``edges``."""
     a = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, size=shape)
     a = a.astype(dtype)
@@ -46,79 +47,68 @@ def mixed(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, edges: b
     return a
 
 
+Arrays = Callable[[np.random.Generator], tuple[Any, ...]]
+
+
 def kernel_cases(dtype: Any, seed: int = 0) -> list[KernelCase]:
     """Every kernel of :class:`~nn_numpy.kernels.reference.ReferenceKernels`, on ``dtype`` arrays."""
     dtype = np.dtype(dtype)
     cases: list[KernelCase] = []
+    n, rows, units = 1000, 37, 23
 
-    def add(label: str, kernel: str, make: Callable[[np.random.Generator], tuple[tuple[Any, ...], dict[str, Any]]]):
-        def fresh() -> tuple[tuple[Any, ...], dict[str, Any]]:
-            return make(np.random.default_rng([seed, len(label), sum(map(ord, label))]))
+    def add(label: str, kernel: str, arrays: Arrays, scratch: int = 0, **settings: Any) -> None:
+        """A case calling ``kernel(*arrays(rng), **settings)``, with ``scratch`` fresh scratch arrays."""
+        full = f"{kernel}[{label}, {dtype}]"
 
-        cases.append(KernelCase(f"{kernel}[{label}, {dtype}]", kernel, fresh))
+        def make() -> tuple[tuple[Any, ...], dict[str, Any]]:
+            rng = np.random.default_rng([seed, sum(map(ord, full))])
+            extra: dict[str, Any] = {}
+            if scratch:
+                buffers = tuple(np.empty(n, dtype) for _ in range(scratch))
+                extra["scratch"] = buffers if scratch > 1 else buffers[0]
+            return arrays(rng), {**settings, **extra}
 
-    n = 1000
+        cases.append(KernelCase(full, kernel, make))
+
     for edges in (False, True):
         tag = "edges" if edges else "finite"
+        flat = partial(mixed, shape=(n,), dtype=dtype, edges=edges)
+        grid = partial(mixed, shape=(rows, units), dtype=dtype, edges=edges)
 
-        def flat(rng: np.random.Generator, positive: bool = False, e: bool = edges) -> np.ndarray:
-            a = mixed(rng, (n,), dtype, e)
-            return np.abs(a) if positive else a
+        def positive(rng: np.random.Generator, flat: Callable[..., np.ndarray] = flat) -> np.ndarray:
+            return np.abs(flat(rng))
 
-        add(tag, "sgd", lambda r: ((flat(r), flat(r)), {"lr": 0.01, "scratch": np.empty(n, dtype)}))
+        def flat_arrays(*parts: Callable[..., np.ndarray]) -> Arrays:
+            return lambda rng: tuple(part(rng) for part in parts)
+
+        add(tag, "sgd", flat_arrays(flat, flat), scratch=1, lr=0.01)
         for nesterov in (False, True):
-            add(
-                f"{tag}, nesterov={nesterov}",
-                "momentum",
-                lambda r, nv=nesterov: (
-                    (flat(r), flat(r), flat(r)),
-                    {"lr": 0.05, "momentum": 0.9, "nesterov": nv, "scratch": np.empty(n, dtype)},
-                ),
-            )
-        add(
-            tag,
-            "adagrad",
-            lambda r: ((flat(r), flat(r), flat(r, True)), {"lr": 0.01, "eps": 1e-8, "scratch": np.empty(n, dtype)}),
-        )
-        add(
-            tag,
-            "rmsprop",
-            lambda r: (
-                (flat(r), flat(r), flat(r, True)),
-                {"lr": 0.001, "rho": 0.9, "eps": 1e-8, "scratch": np.empty(n, dtype)},
-            ),
-        )
+            momentum_settings = {"lr": 0.05, "momentum": 0.9, "nesterov": nesterov}
+            add(f"{tag}, nesterov={nesterov}", "momentum", flat_arrays(flat, flat, flat), 1, **momentum_settings)
+        add(tag, "adagrad", flat_arrays(flat, flat, positive), scratch=1, lr=0.01, eps=1e-8)
+        add(tag, "rmsprop", flat_arrays(flat, flat, positive), scratch=1, lr=0.001, rho=0.9, eps=1e-8)
         for t, decay in ((1, 0.0), (7, 0.0), (1000, 0.0), (3, 0.01)):
+            adam_settings = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "t": t, "weight_decay": decay}
             add(
                 f"{tag}, t={t}, weight_decay={decay}",
                 "adam",
-                lambda r, t=t, decay=decay: (
-                    (flat(r), flat(r), flat(r), flat(r, True)),
-                    {
-                        "lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "t": t, "weight_decay": decay,
-                        "scratch": (np.empty(n, dtype), np.empty(n, dtype)),
-                    },
-                ),
+                flat_arrays(flat, flat, flat, positive),
+                2,
+                **adam_settings,
             )
 
-        def grid(rng: np.random.Generator, shape: tuple[int, int] = (37, 23), e: bool = edges) -> np.ndarray:
-            return mixed(rng, shape, dtype, e)
+        def out(rng: np.random.Generator) -> np.ndarray:
+            return np.full((rows, units), np.nan, dtype)  # every entry must be written
 
+        bias = partial(mixed, shape=(units,), dtype=dtype, edges=edges)
         for activation in (Identity(), Relu(), Tanh(), Sigmoid(), Softmax()):
-            add(
-                f"{tag}, {activation.name}",
-                "bias_activation",
-                lambda r, a=activation: ((grid(r), mixed(r, (23,), dtype, edges), a, np.empty((37, 23), dtype)), {}),
-            )
-            add(
-                f"{tag}, {activation.name}",
-                "activation_backward",
-                lambda r, a=activation: ((a, grid(r), grid(r), grid(r), np.empty((37, 23), dtype)), {}),
-            )
-        for scale in (1 / 37, 1.0):
+            given = (lambda rng, a=activation: a,)  # the activation object, not an array
+            add(f"{tag}, {activation.name}", "bias_activation", flat_arrays(grid, bias, *given, out))
+            add(f"{tag}, {activation.name}", "activation_backward", flat_arrays(*given, grid, grid, grid, out))
+        for scale in (1 / rows, 1.0):
             add(
                 f"{tag}, scale={scale:.3g}",
                 "cross_entropy_gradient",
-                lambda r, s=scale: ((grid(r), grid(r), s, np.empty((37, 23), dtype)), {}),
+                flat_arrays(grid, grid, lambda rng, s=scale: s, out),
             )
     return cases

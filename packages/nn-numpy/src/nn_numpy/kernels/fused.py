@@ -214,7 +214,14 @@ class NumbaKernels(ReferenceKernels):
         _momentum(params, grads, velocity, f(-lr), f(momentum), bool(nesterov))
 
     def adagrad(
-        self, params: np.ndarray, grads: np.ndarray, sum_squares: np.ndarray, *, lr: float, eps: float, scratch: np.ndarray
+        self,
+        params: np.ndarray,
+        grads: np.ndarray,
+        sum_squares: np.ndarray,
+        *,
+        lr: float,
+        eps: float,
+        scratch: np.ndarray,
     ) -> None:
         if not _fusable(params, grads, sum_squares):
             return super().adagrad(params, grads, sum_squares, lr=lr, eps=eps, scratch=scratch)
@@ -254,13 +261,32 @@ class NumbaKernels(ReferenceKernels):
     ) -> None:
         if not _fusable(params, grads, m, v):
             return super().adam(
-                params, grads, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t, weight_decay=weight_decay,
+                params,
+                grads,
+                m,
+                v,
+                lr=lr,
+                beta1=beta1,
+                beta2=beta2,
+                eps=eps,
+                t=t,
+                weight_decay=weight_decay,
                 scratch=scratch,
             )
         f = params.dtype.type
         if weight_decay:
             _scale(params, f(1 - lr * weight_decay))
         _adam(
-            params, grads, m, v, f(lr), f(beta1), f(1 - beta1), f(beta2), f(1 - beta2),
-            f(1 - beta1**t), f(1 - beta2**t), f(eps),
+            params,
+            grads,
+            m,
+            v,
+            f(lr),
+            f(beta1),
+            f(1 - beta1),
+            f(beta2),
+            f(1 - beta2),
+            f(1 - beta1**t),
+            f(1 - beta2**t),
+            f(eps),
         )

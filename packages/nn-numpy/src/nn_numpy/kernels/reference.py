@@ -75,7 +75,14 @@ class ReferenceKernels:
             params += velocity
 
     def adagrad(
-        self, params: np.ndarray, grads: np.ndarray, sum_squares: np.ndarray, *, lr: float, eps: float, scratch: np.ndarray
+        self,
+        params: np.ndarray,
+        grads: np.ndarray,
+        sum_squares: np.ndarray,
+        *,
+        lr: float,
+        eps: float,
+        scratch: np.ndarray,
     ) -> None:
         """Duchi et al. 2011: G ← G + g²;  θ ← θ − lr · g / (√G + eps)."""
         s = np.multiply(grads, grads, out=scratch)

@@ -9,7 +9,6 @@ plain numpy, numba's fuse it into one loop with bit-identical results.
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -99,7 +98,12 @@ class RMSprop(AdaptiveOptimizer):
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         self.kernels.rmsprop(
-            params, grads, self.state["mean_square"], lr=float(self.lr), rho=self.rho, eps=self.eps,
+            params,
+            grads,
+            self.state["mean_square"],
+            lr=float(self.lr),
+            rho=self.rho,
+            eps=self.eps,
             scratch=self._scratch,
         )
 
@@ -133,8 +137,17 @@ class Adam(AdaptiveOptimizer):
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         self.kernels.adam(
-            params, grads, self.state["m"], self.state["v"], lr=float(self.lr), beta1=self.beta1,
-            beta2=self.beta2, eps=self.eps, t=self.t, weight_decay=self.decay, scratch=self._scratches,
+            params,
+            grads,
+            self.state["m"],
+            self.state["v"],
+            lr=float(self.lr),
+            beta1=self.beta1,
+            beta2=self.beta2,
+            eps=self.eps,
+            t=self.t,
+            weight_decay=self.decay,
+            scratch=self._scratches,
         )
 
 
