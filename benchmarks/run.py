@@ -443,6 +443,7 @@ def worker_numba_import() -> dict[str, Any]:
 
 KERNEL_STEP_NETS = {
     "digits-sized": ([64, 32, 10], 32),
+    "auto's threshold": ([784, 64, 10], 64),
     "mnist-sized": ([784, 128, 10], 64),
     "fashion-sized": ([784, 256, 128, 10], 128),
 }

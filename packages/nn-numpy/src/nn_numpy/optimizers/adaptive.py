@@ -15,6 +15,7 @@ import numpy as np
 
 from nn_core.contracts import Optimizer
 from nn_numpy.kernels import Kernels, kernels_for
+from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 _LR = {"type": "number", "exclusiveMinimum": 0, "description": "learning rate"}
 _EPS = {
@@ -45,6 +46,9 @@ class AdaptiveOptimizer(Optimizer):
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         self.t += 1
         self._update(params, grads)
+        if self.t % FLUSH_EVERY == 0:  # not part of the update's formula: see nn_numpy.subnormal
+            for array in self.state.values():
+                flush_negligible(array)
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         """One update; ``self.t`` already counts this step."""

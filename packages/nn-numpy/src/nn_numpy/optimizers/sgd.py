@@ -8,6 +8,7 @@ import numpy as np
 
 from nn_core.contracts import Optimizer
 from nn_numpy.kernels import Kernels, kernels_for
+from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 
 class SGD(Optimizer):
@@ -49,6 +50,8 @@ class SGD(Optimizer):
         self.kernels.momentum(
             params, grads, self.velocity, lr=lr, momentum=self.momentum, nesterov=self.nesterov, scratch=self._scratch
         )
+        if self.steps % FLUSH_EVERY == 0:  # not part of the update's formula: see nn_numpy.subnormal
+            flush_negligible(self.velocity)
 
     def state_dict(self) -> dict[str, Any]:
         return {} if self.velocity is None else {"velocity": self.velocity.copy(), "step": self.steps}
