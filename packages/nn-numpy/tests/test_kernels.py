@@ -5,6 +5,7 @@ and over whole training runs (a checkpoint crosses from one set to the other).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from numpy_specs import make_experiment
+from numpy_specs import make_experiment, spec_dict
 
 from nn_core.registry import Registry
 from nn_core.testing import ConformanceError
@@ -22,9 +23,6 @@ from nn_numpy.backend import NumpyBackend
 from nn_numpy.kernels import AUTO_MIN_PARAMETERS, KernelChoiceError, ReferenceKernels, kernels_for, kernels_named
 from nn_numpy.kernels import choice as kernel_choice
 from nn_numpy.kernels.cases import kernel_cases
-
-ROOT = Path(__file__).resolve().parents[3]
-
 
 # -- NN_KERNELS ----------------------------------------------------------------------
 
@@ -62,22 +60,29 @@ def test_numba_requested_but_missing_names_the_extra(monkeypatch: pytest.MonkeyP
     assert "\n" not in message and "pip install 'nn-numpy[numba]'" in message
 
 
-def test_invalid_value_in_the_cli_is_one_line() -> None:
+def _tiny_spec(tmp_path: Path) -> Path:
+    """A tutorial-sized spec (2-4-1 tanh/sigmoid, 8 inline points): needs nn-core and nn-numpy only."""
+    X = [[0.1 * i, (-1) ** i * 0.3] for i in range(8)]
+    spec = spec_dict(
+        [{"type": "dense", "units": 4, "activation": "tanh"}, {"type": "dense", "units": 1, "activation": "sigmoid"}],
+        "binary_cross_entropy",
+        {"type": "sgd", "lr": 1.2},
+        X=np.array(X),
+        y=np.arange(8) % 2,
+        training={"epochs": 200, "log_every": 100},
+    )
+    path = tmp_path / "tiny.json"  # JSON is YAML
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def test_invalid_value_in_the_cli_is_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "NN_KERNELS": "fast"}
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nn_core.cli",
-            "train",
-            str(ROOT / "specs" / "spirals.yaml"),
-            "--set",
-            "training.epochs=1",
-        ],
+        [sys.executable, "-m", "nn_core.cli", "train", str(_tiny_spec(tmp_path))],
         capture_output=True,
         text=True,
         env=env,
-        cwd=ROOT,
     )
     assert done.returncode != 0
     assert done.stderr.strip() == "nn: error: NN_KERNELS='fast' is not a kernel set; choose one of auto, numpy, numba"
@@ -86,17 +91,18 @@ def test_invalid_value_in_the_cli_is_one_line() -> None:
 _NO_NUMBA = """
 import sys
 from nn_core.cli import main
-assert main(["validate", "{spec}"]) == 0
-assert main(["train", "{spec}", "--set", "training.epochs=200", "--set", "training.log_every=100"]) == 0
+assert main(["validate", {spec!r}]) == 0
+assert main(["train", {spec!r}]) == 0
 loaded = sorted(m for m in sys.modules if m == "numba" or m.startswith("numba."))
 print("numba modules:", len(loaded))
 """
 
 
-def test_validate_and_tutorial_sized_runs_never_import_numba() -> None:
-    code = _NO_NUMBA.format(spec=ROOT / "specs" / "spirals.yaml")
+def test_validate_and_tutorial_sized_runs_never_import_numba(tmp_path: Path) -> None:
+    # Meaningful where numba is installed (the numba tox env); tests/test_kernels_startup.py does spirals.
+    code = _NO_NUMBA.format(spec=str(_tiny_spec(tmp_path)))
     env = {k: v for k, v in os.environ.items() if k != "NN_KERNELS"}  # auto
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "numba modules: 0"
 
