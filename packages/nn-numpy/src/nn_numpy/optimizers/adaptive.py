@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nn_core.contracts import Optimizer
+from nn_core.contracts import StepOptimizer
 from nn_numpy.kernels import Kernels, kernels_for
 from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
@@ -27,7 +27,7 @@ _EPS = {
 _DECAY = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 
 
-class AdaptiveOptimizer(Optimizer):
+class AdaptiveOptimizer(StepOptimizer):
     """Shared plumbing: named state arrays, scratch arrays, a step counter and the kernel set."""
 
     backend: ClassVar[str] = "numpy"
