@@ -6,16 +6,26 @@
 - ``auto``: numba's kernels for networks of at least :data:`AUTO_MIN_PARAMETERS`
   parameters when numba is installed, the reference kernels otherwise.
 
-Why a parameter count: importing numba and loading its cached machine code
-costs about half a second per process, once; the fused kernels save a fixed
-fraction of each step's elementwise passes (Adam is most of it), which grows
-with the parameter count. ``python benchmarks/run.py kernels`` measured
-(see benchmarks/README or the closing note of issue 14) a fused Adam step at
-1,000 parameters saving about 10 µs, i.e. 50,000 steps to pay the import
-back, and at 100,000 parameters saving ~100 µs, paid back in a few thousand
-steps (two Fashion-MNIST epochs). 50,000 parameters keeps every tutorial-sized
-network (spirals has 17, tutorial 004's 3-layer net a few thousand) on the
-reference path without importing numba, and MNIST-sized MLPs on numba.
+Why a parameter count: choosing numba costs a process a fixed 0.35-0.5 s once
+(importing numba and loading its cached machine code), and saves a share of
+every step that grows with the parameters (most of it in the optimizer's pass
+over the flat buffers). ``python benchmarks/run.py kernels`` measured, on an
+Intel Xeon with AVX-512 shared with other jobs (best of 3 × 7, float32, adam,
+relu/softmax):
+
+=========================  ==========  ================  ==============
+network                    parameters  numba / numpy      saved per step
+=========================  ==========  ================  ==============
+[64, 32, 10], batch 32          2,410  0.91-0.99          ~0 ms
+[784, 64, 10], batch 64        50,890  0.63               0.5 ms
+[784, 128, 10], batch 64      101,770  0.49-0.68          0.5-1.0 ms
+[784, 256, 128, 10], 128      235,146  0.36-0.57          1.7-4.5 ms
+=========================  ==========  ================  ==============
+
+At 50,000 parameters the import is paid back within ~1,000 steps (about one
+epoch of MNIST at batch 64); below, the saving per step shrinks towards
+numba's call overhead (spirals' 17 parameters run 1.3× slower with numba),
+and tutorial-sized runs would never pay back the import.
 
 Both sets give bit-identical results, so the choice changes speed only: a
 checkpoint written under one resumes bit for bit under the other.
