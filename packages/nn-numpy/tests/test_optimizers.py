@@ -200,7 +200,6 @@ def test_quasi_newton_is_a_closure_minimizer(registry: Registry) -> None:
     assert not hasattr(optimizer, "step") and not hasattr(optimizer, "lr")
 
 
-
 @pytest.mark.parametrize("name", ["adam", "rmsprop", "sgd"])
 def test_a_dead_parameters_state_never_turns_subnormal(registry: Registry, name: str) -> None:
     # One step with a gradient, then zeros (a dead unit): the state decays
