@@ -87,6 +87,22 @@ def test_checkpoint_resume_is_bit_identical_with_optimizer_buffer_and_generator_
     assert straight.history == resumed.history
 
 
+def test_a_contract_v1_checkpoint_is_refused_in_one_line(tmp_path: Path) -> None:
+    from nn_core.errors import ModelFileError
+    from nn_core.modelfile import read_archive, write_archive
+
+    plugins = fake_plugins()
+    ckpt = tmp_path / "ckpt"
+    spec = spec_of(tmp_path, plugins, "training.epochs=2", f"training.checkpoint={{dir: {ckpt}}}")
+    train(build(spec, plugins=plugins), plugins=plugins)
+    arrays, meta = read_archive(ckpt / "epoch-000002.ckpt", "checkpoint")
+    old = tmp_path / "old.ckpt"
+    spec_v1 = {k: v for k, v in meta["spec"].items() if k != "device"}
+    write_archive(old, "checkpoint", arrays, {**meta, "spec": spec_v1, "rng": {}})  # as nn-core 0.1 wrote them
+    with pytest.raises(ModelFileError, match=r"was written by nn-core 0\.1 \(plugin contract v1\)"):
+        restore(build(spec, plugins=plugins), *load_checkpoint(old), str(old))
+
+
 def test_model_file_round_trip_through_the_fake_backend(tmp_path: Path) -> None:
     plugins = fake_plugins()
     spec = spec_of(tmp_path, plugins, *JITTER, "data.dataset.classify=true", "metrics=[accuracy]")
@@ -239,6 +255,10 @@ def test_a_v1_plugin_is_refused_in_one_line_naming_its_distribution(tmp_path: Pa
         spec_of(tmp_path, plugins, "model.layers[0].activation=old_tanh")
     [issue] = err.value.issues
     assert issue.path == ("model", "layers", 0, "activation") and "unknown activation 'old_tanh'" in str(issue)
+    assert str(issue).endswith(
+        "(nn-old-plugin 0 provides activation 'old_tanh' but was written for another plugin contract; "
+        "see docs/plugins.md#contract-v2)"
+    )
 
 
 def test_a_plugin_for_a_newer_contract_is_refused() -> None:
@@ -305,6 +325,7 @@ train(build(spec, plugins=plugins), plugins=plugins)
     traced = result.stderr
     assert "nn_train_start" in traced and "nn_train_end" in traced
     assert traced.count("nn_epoch_end") >= 2  # once per epoch (call and its result)
+    assert "run: Run(spec='line-fit', epoch=1, logged=1)" in traced  # short lines, not whole datasets
 
 
 class Misspelt(V2):
@@ -391,3 +412,55 @@ def test_training_callbacks_checkpoint_and_model_import_no_cycle() -> None:
     cyclic = sorted(m for m in graph if reaches(m, m, {m}))
     assert cyclic == [], f"import cycle through {cyclic}"
     assert "nn_core.training" not in graph["nn_core.model"] and "nn_core.training" not in graph["nn_core.callbacks"]
+
+
+def test_a_model_file_moves_to_another_installed_backend(tmp_path: Path) -> None:
+    """Trained on "fake", loaded where only "fake2" is installed: same names, same weights, same predictions."""
+    from fakes import COMPONENTS, FakeBackend
+
+    plugins = fake_plugins()
+    spec = spec_of(tmp_path, plugins, *JITTER, "data.dataset.classify=true", "metrics=[accuracy]")
+    run = train(build(spec, plugins=plugins), plugins=plugins)
+    path = tmp_path / "model.nn"
+    model_from_run(run).save(path)
+
+    # The same components registered for a second backend, "fake2", and "fake" not installed.
+    moved = [type(c.__name__, (c,), {"backend": "fake2"}) for c in COMPONENTS if c.backend == "fake"]
+    backend2 = type("Fake2Backend", (FakeBackend,), {"name": "fake2", "__doc__": "fake, moved"})
+    others = [c for c in COMPONENTS if c.backend is None and c is not FakeBackend]
+
+    class Fake2(V2):
+        @staticmethod
+        @hookimpl
+        def nn_components() -> list[type]:
+            return [*moved, *others, backend2]
+
+    import nn_core.builtins
+    from nn_core.plugins import build_registry, get_plugin_manager
+
+    pm = get_plugin_manager(entry_point_group=None, plugins=[(nn_core.builtins, "nn-core"), (Fake2, "nn-fake2")])
+    elsewhere = Plugins(pm, build_registry(pm))
+    loaded = load_model(path, plugins=elsewhere)
+    assert loaded.spec.backend == "fake2" and loaded.metadata["trained_on_backend"] == "fake"
+    X = np.linspace(-1, 1, 9)[:, None]
+    np.testing.assert_array_equal(loaded.predict_proba(X), model_from_run(run).predict_proba(X))
+
+
+def test_default_backend_is_numpy_else_the_only_one_else_required(tmp_path: Path) -> None:
+    from fakes import FakeBackend
+
+    without_backend = SPEC.replace("backend: fake\n", "")
+    path = tmp_path / "spec.yaml"
+    path.write_text(without_backend)
+    assert load_spec(path, plugins=fake_plugins()).backend == "fake"  # the only installed backend
+
+    class Second(V2):
+        @staticmethod
+        @hookimpl
+        def nn_components() -> list[type]:
+            return [type("OtherBackend", (FakeBackend,), {"name": "other", "__doc__": "another"})]
+
+    with pytest.raises(SpecError) as err:
+        load_spec(path, plugins=fake_plugins((Second, "nn-other")))
+    [issue] = err.value.issues
+    assert "missing required key 'backend': several backends are installed (fake, other); name one" in str(issue)

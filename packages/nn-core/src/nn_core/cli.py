@@ -386,7 +386,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     if not infos:
         print("no components installed (install nn-numpy and nn-datasets: see README)")
         return 0
-    table = [[i.kind, i.name, i.backend or "-", i.provider, i.summary] for i in infos]
+    table = [
+        [i.kind, i.name, i.backend or ("-" if i.kind == "backend" else "any"), i.provider, i.summary] for i in infos
+    ]
     widths = [max(len(r[c]) for r in table) for c in range(4)]
     for r in table:
         print("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])

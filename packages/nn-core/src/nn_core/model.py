@@ -103,6 +103,18 @@ def model_from_run(run: Run) -> Model:
     return Model(experiment.network, spec, experiment.scaler, metadata)
 
 
+def _provider_record(registry: Registry, kind: str, name: str, backend: str | None) -> dict[str, Any]:
+    """The component record (as ``components_used`` writes it) of what is installed now."""
+    info = registry.get(kind, name, backend)
+    return {
+        "kind": kind,
+        "name": name,
+        "backend": info.backend,
+        "distribution": info.distribution,
+        "version": info.version,
+    }
+
+
 def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -> dict[str, Any]:
     """The file's metadata moved to ``backend`` (None: the recorded backend when it is
     installed, else the default installed one). Model files are backend-portable: the
@@ -115,6 +127,8 @@ def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -
     recorded = spec.get("backend")
     installed = registry.names("backend")
     target = backend
+    if target is not None and target not in installed:
+        raise NNError(f"--backend {target!r} is not installed (installed backends: {', '.join(sorted(installed))})")
     if target is None:
         if recorded in installed or not isinstance(recorded, str):
             return meta
@@ -131,10 +145,15 @@ def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -
         dtypes = ()
     if moved.get("dtype") not in dtypes:
         moved.pop("dtype", None)
-    components = [
-        {**record, "backend": target} if isinstance(record, dict) and record.get("backend") == recorded else record
-        for record in meta.get("components") or []
-    ]
+
+    def moved_record(record: Any) -> Any:
+        if not isinstance(record, dict):
+            return record
+        if record.get("kind") == "backend" and record.get("name") == recorded:
+            return _provider_record(registry, "backend", target, None)  # the backend itself moves too
+        return {**record, "backend": target} if record.get("backend") == recorded else record
+
+    components = [moved_record(record) for record in meta.get("components") or []]
     return {**meta, "spec": moved, "components": components, "trained_on_backend": recorded}
 
 

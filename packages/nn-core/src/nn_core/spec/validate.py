@@ -9,10 +9,10 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from nn_core.errors import NNError, PluginError
-from nn_core.registry import Registry, unknown_name_message
+from nn_core.registry import Registry
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document, check_shape
-from nn_core.spec.schema import KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
+from nn_core.spec.schema import KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema, default_backend
 
 _TYPE_NAMES = {
     "integer": "an integer",
@@ -84,7 +84,7 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
     if validator == "enum":
         kind = schema.get(KIND_KEYWORD)
         if kind:
-            return path, unknown_name_message(kind, str(error.instance), list(schema["enum"]))
+            return path, registry.unknown_message(kind, str(error.instance), list(schema["enum"]))
         options = [str(o) for o in schema.get("enum", [])]
         close = difflib.get_close_matches(str(error.instance), options, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -171,6 +171,16 @@ def validate(document: Document, registry: Registry) -> tuple[dict[str, Any], Co
 
     check_backend_installed(registry)
     check_shape(document.data, document.source)
+    if isinstance(document.data, dict) and "backend" not in document.data and default_backend(registry) is None:
+        # No default among several backends: one error, not one per component of no backend.
+        installed = ", ".join(registry.names("backend"))
+        raise SpecError(
+            [
+                document.issue(
+                    (), f"missing required key 'backend': several backends are installed ({installed}); name one"
+                )
+            ]
+        )
     composed = schema_for(document, registry)
     issues = collect_issues(document, composed, registry)
     if issues:
