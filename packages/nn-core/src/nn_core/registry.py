@@ -175,11 +175,10 @@ class Registry:
 
 
 def unknown_name_message(kind: str, name: str, installed: list[str]) -> str:
-    """``unknown activation 'tahn'; did you mean 'tanh'? installed: ...``."""
+    """``unknown activation 'tahn'; did you mean 'tanh'? Installed activations: ...`` (``'xyz'. Installed ...``)."""
     message = f"unknown {kind} {name!r}"
     close = difflib.get_close_matches(str(name), installed, n=1, cutoff=0.6)
-    if close:
-        message += f"; did you mean {close[0]!r}?"
+    message += f"; did you mean {close[0]!r}?" if close else "."
     kinds = f"{kind}es" if kind.endswith("s") else f"{kind}s"
     if installed:
         message += f" Installed {kinds}: {', '.join(installed)}"
