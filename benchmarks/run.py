@@ -426,6 +426,30 @@ def worker_kernels_micro() -> dict[str, Any]:
     return result
 
 
+def worker_spirals_side_by_side() -> dict[str, Any]:
+    """specs/spirals.yaml (reference kernels) and tutorial 000's code, alternately in one process, best of 5 each.
+
+    On a shared machine, alternating runs see the same load, so their ratio holds where separate
+    processes' best times may come from quieter and busier moments.
+    """
+    import contextlib
+    import io
+
+    from nn_core import build, load_spec, train
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import tutorial_spirals
+
+    os.environ["NN_KERNELS"] = "numpy"
+    best = {"nn": float("inf"), "tutorial": float("inf")}
+    for _ in range(5):
+        run = train(build(load_spec(ROOT / "specs" / "spirals.yaml")))
+        best["nn"] = min(best["nn"], run.train_seconds)
+        with contextlib.redirect_stdout(io.StringIO()):
+            best["tutorial"] = min(best["tutorial"], tutorial_spirals.main(10000, print_cost=True))
+    return {"seconds": best["nn"], "tutorial_seconds": best["tutorial"]}
+
+
 def worker_numba_import() -> dict[str, Any]:
     """What choosing numba costs a process once: importing numba and loading the cached kernels."""
     import numpy as np
