@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy_specs import make_experiment, spec_dict
 
 from nn_core.registry import Registry
@@ -22,7 +24,7 @@ from nn_core.testing.kernels import check_backend_kernels, check_kernel_sets, fi
 from nn_numpy.backend import NumpyBackend
 from nn_numpy.kernels import AUTO_MIN_PARAMETERS, KernelChoiceError, ReferenceKernels, kernels_for, kernels_named
 from nn_numpy.kernels import choice as kernel_choice
-from nn_numpy.kernels.cases import kernel_cases
+from nn_numpy.kernels.cases import KernelCase, kernel_cases, mixed
 
 # -- NN_KERNELS ----------------------------------------------------------------------
 
@@ -265,3 +267,80 @@ def test_sigmoid_cross_entropy_training_bit_identical(
         _steps(experiment, X, y, 20)
         states.append(_state(experiment))
     _assert_bitwise(*states)
+
+
+EVERY_LAYER = [
+    {"type": "dense", "units": 12, "activation": "leaky_relu", "regularizer": {"type": "l2", "lambda": 0.01}},
+    {"type": "batch_norm"},
+    {"type": "dense", "units": 10, "activation": "elu", "use_bias": False},
+    {"type": "dropout", "rate": 0.2},
+    {"type": "dense", "units": 8, "activation": "gelu"},
+    {"type": "dense", "units": 8, "activation": "softplus", "regularizer": {"type": "l1", "lambda": 0.001}},
+    {"type": "dense", "units": 6, "activation": "relu"},
+    {"type": "dense", "units": 2, "activation": "identity"},
+]
+
+
+@numba_only
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("optimizer", ["adamw", "rmsprop"])
+def test_every_layer_kind_bit_identical(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch, dtype: str, optimizer: str
+) -> None:
+    # Kernels numba does not fuse (elu, gelu, softplus, batch norm, dropout, penalties, no bias,
+    # mse) fall back to the reference: the two sets still agree bit for bit, buffers and generators too.
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(48, 5))
+    y = np.column_stack([X[:, 0] * X[:, 1], np.sin(X[:, 2])])
+    states = []
+    for kernels in ("numpy", "numba"):
+        monkeypatch.setenv("NN_KERNELS", kernels)
+        experiment = make_experiment(
+            registry, EVERY_LAYER, "mse", {"type": optimizer, "lr": 0.01}, X=X, y=y, dtype=dtype
+        )
+        assert experiment.network.kernels.name == kernels
+        _steps(experiment, X, y, 110)
+        state = _state(experiment)
+        state.update({f"rng {k}": np.asarray(v) for k, v in experiment.network.rng_state().items()})
+        states.append(state)
+    _assert_bitwise(*states)
+
+
+@numba_only
+@settings(max_examples=60, deadline=None)
+@given(
+    dtype=st.sampled_from(["float32", "float64"]),
+    lr=st.floats(1e-6, 2.0),
+    beta1=st.floats(0.0, 0.999),
+    beta2=st.floats(0.0, 0.99999),
+    eps=st.floats(1e-12, 1e-3),
+    t=st.integers(1, 100_000),
+    decay=st.sampled_from([0.0, 1e-4, 0.1]),
+    nesterov=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_optimizer_kernels_bit_identical_for_any_hyperparameters(
+    dtype: str, lr: float, beta1: float, beta2: float, eps: float, t: int, decay: float, nesterov: bool, seed: int
+) -> None:
+    sets = {"numpy": kernels_named("numpy"), "numba": kernels_named("numba")}
+    n = 257
+
+    def case(kernel: str, arrays: int, positive_last: bool, scratch: int, **settings: Any) -> Any:
+        def make() -> tuple[tuple[Any, ...], dict[str, Any]]:
+            rng = np.random.default_rng(seed)
+            args = [mixed(rng, shape=(n,), dtype=dtype, edges=False) for _ in range(arrays)]
+            if positive_last:
+                args[-1] = np.abs(args[-1])
+            buffers = tuple(np.empty(n, dtype) for _ in range(scratch))
+            return tuple(args), {**settings, "scratch": buffers if scratch > 1 else buffers[0]}
+
+        return KernelCase(f"{kernel}[{dtype}]", kernel, make)
+
+    cases = [
+        case("sgd", 2, False, 1, lr=lr),
+        case("momentum", 3, False, 1, lr=lr, momentum=beta1, nesterov=nesterov),
+        case("adagrad", 3, True, 1, lr=lr, eps=eps),
+        case("rmsprop", 3, True, 1, lr=lr, rho=beta2, eps=eps),
+        case("adam", 4, True, 2, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t, weight_decay=decay),
+    ]
+    assert check_kernel_sets(sets, cases) == len(cases)
