@@ -6,26 +6,26 @@
 - ``auto``: numba's kernels for networks of at least :data:`AUTO_MIN_PARAMETERS`
   parameters when numba is installed, the reference kernels otherwise.
 
-Why a parameter count: choosing numba costs a process a fixed 0.35-0.5 s once
+Why a parameter count: choosing numba costs a process a fixed 0.35-0.8 s once
 (importing numba and loading its cached machine code), and saves a share of
 every step that grows with the parameters (most of it in the optimizer's pass
-over the flat buffers). ``python benchmarks/run.py kernels`` measured, on an
-Intel Xeon with AVX-512 shared with other jobs (best of 3 × 7, float32, adam,
-relu/softmax):
+over the flat buffers). ``python benchmarks/run.py kernels`` measured, in three
+runs on an Intel Xeon with AVX-512 shared with other jobs (float32, adam,
+relu/softmax; each figure the best of 7 alternating epochs):
 
-=========================  ==========  ================  ==============
-network                    parameters  numba / numpy      saved per step
-=========================  ==========  ================  ==============
-[64, 32, 10], batch 32          2,410  0.91-0.99          ~0 ms
-[784, 64, 10], batch 64        50,890  0.63               0.5 ms
-[784, 128, 10], batch 64      101,770  0.49-0.68          0.5-1.0 ms
-[784, 256, 128, 10], 128      235,146  0.36-0.57          1.7-4.5 ms
-=========================  ==========  ================  ==============
+=========================  ==========  ==============  ==============
+network                    parameters  numba / numpy   saved per step
+=========================  ==========  ==============  ==============
+[64, 32, 10], batch 32          2,410  0.86-0.99       ~0 ms
+[784, 64, 10], batch 64        50,890  0.39-0.63       0.5-1.9 ms
+[784, 128, 10], batch 64      101,770  0.49-0.79       0.5-1.5 ms
+[784, 256, 128, 10], 128      235,146  0.36-0.71       1.7-4.5 ms
+=========================  ==========  ==============  ==============
 
 At 50,000 parameters the import is paid back within ~1,000 steps (about one
 epoch of MNIST at batch 64); below, the saving per step shrinks towards
-numba's call overhead (spirals' 17 parameters run 1.3× slower with numba),
-and tutorial-sized runs would never pay back the import.
+numba's call overhead (spirals' 17 parameters run 1.3-1.6× slower with
+numba), and tutorial-sized runs would never pay back the import.
 
 Both sets give bit-identical results, so the choice changes speed only: a
 checkpoint written under one resumes bit for bit under the other.
