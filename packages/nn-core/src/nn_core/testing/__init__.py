@@ -54,6 +54,7 @@ from nn_core.testing.components import (
 )
 from nn_core.testing.gradients import check_activation, check_layer, check_loss, check_regularizer
 from nn_core.testing.kernels import check_backend, check_kernel_sets
+from nn_core.testing.metrics import check_metric
 from nn_core.testing.optimizers import Quadratic, check_optimizer
 from nn_core.testing.schema import check_schema, example_value
 
@@ -71,6 +72,7 @@ __all__ = [
     "check_initializer",
     "check_kernel_sets",
     "check_layer",
+    "check_metric",
     "check_loss",
     "check_optimizer",
     "check_registration",
