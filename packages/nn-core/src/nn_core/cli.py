@@ -9,17 +9,21 @@ progress and human-readable reports go to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from nn_core.component import REF_KEYWORD
-from nn_core.errors import NNError
+from nn_core.errors import NNError, exception_line
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for a command killed by a closed pipe."""
 
 
 def _plugins(args: argparse.Namespace) -> Any:
@@ -128,16 +132,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress.close()
         print(f"nn: {stop}", file=sys.stderr)
         if stop.checkpoint:
-            again = " ".join(["nn train", args.spec, *(f"--set {o}" for o in args.overrides)])
-            out = f" -o {args.output}" if args.output else ""
-            print(f"nn: resume with: {again}{out} --resume {stop.checkpoint}", file=sys.stderr)
+            print(f"nn: resume with: {_resume_command(args, stop.checkpoint)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     metrics = run.final_metrics
     if args.output:
         model_from_run(run).save(args.output)
     # With --json, stdout holds exactly one JSON document; the report goes to stderr.
     report = sys.stderr if args.json else sys.stdout
-    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
+    if resume is not None:
+        step = int(resume["next_step"])
+        start = int(resume["next_epoch"]) - (0 if step else 1)
+        where = f"epoch {int(resume['next_epoch'])}, step {step}" if step else f"epoch {start}"
+        more = run.epoch - start
+        print(
+            f"trained {spec.name}: resumed at {where}; trained {more:,} more epoch{'s' * (more != 1)} "
+            f"in {run.train_seconds:.2f}s",  # as a fresh run says it
+            file=report,
+        )
+    else:
+        print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
     if run.stop_reason:
         print(run.stop_reason, file=report)
     if run.best_epoch is not None:
@@ -151,6 +164,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
     return 0
+
+
+def _resume_command(args: argparse.Namespace, checkpoint: str) -> str:
+    """The command that continues an interrupted run, quoted for a POSIX shell (safe to paste)."""
+    import shlex
+
+    words = ["nn", "train", args.spec]
+    for override in args.overrides:
+        words += ["--set", override]
+    if args.output:
+        words += ["-o", args.output]
+    return shlex.join([*words, "--resume", checkpoint])
 
 
 def _note_backend(path: str, model: Any) -> None:
@@ -216,13 +241,16 @@ def _confusion_and_report(names: list[str], matrix: list[list[int]], report: lis
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.model import load_model
-    from nn_core.outputs import STDOUT, spec_inputs
     from nn_core.prediction import read_inputs, write_predictions
 
     registry = _plugins(args).registry
+    from nn_core.inputs import check_input_file
+    from nn_core.outputs import STDOUT, spec_inputs
+
     model = load_model(args.model, registry, backend=args.backend)
     _note_backend(args.model, model)
     output = _output(args.output, [args.model, args.inputs, *spec_inputs(model.spec)], stdout_ok=True)
+    check_input_file(args.inputs, "input file", directory_ok=True)  # a dataset may read a folder (Kaggle's)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, output, X, args.proba, registry)
     what = f"{rows} prediction{'s' if rows != 1 else ''}"
@@ -257,6 +285,9 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     from nn_core.spec import load_spec
 
     registry = _plugins(args).registry
+    for option, value in (("--samples", args.samples), ("--max-entries", args.max_entries)):
+        if value is not None and value < 1:
+            raise NNError(f"{option} must be at least 1, got {value}")
     # float32 rounding alone gives relative errors near 1e-3: always check in float64.
     spec = load_spec(args.spec, [*args.overrides, "dtype=float64"], registry)
     result = check_gradients(build(spec, registry), samples=args.samples, max_entries=args.max_entries)
@@ -365,6 +396,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from nn_core.summary import summarize
 
     registry = _plugins(args).registry
+    if not os.path.exists(args.target):  # SPEC|MODEL: which one was meant is unknown
+        raise NNError(f"{args.target}: spec or model file not found")
     if _is_model_file(args.target):
         from nn_core.model import load_model
 
@@ -398,6 +431,7 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
                 "version": info.version,
                 "doc": (info.cls.__doc__ or "").strip(),
                 "params_schema": info.cls.params_schema,
+                **({"higher_is_better": info.cls.higher_is_better} if info.kind == "metric" else {}),
             }
             for info in matches
         ]
@@ -425,6 +459,8 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
             print(f"  {pname}: {detail} ({need})")
             if "description" in pschema:
                 print(f"      {pschema['description']}")
+        if info.kind == "metric":  # which way early stopping counts an improvement
+            print(f"\nhigher is better: {'yes' if info.cls.higher_is_better else 'no'} (early stopping)")
     return 0
 
 
@@ -631,6 +667,14 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """One line per warning: its first line and where it came from, never the source line below it."""
+    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    print(f"nn: warning: {text} ({category.__name__}, {os.path.basename(filename)}:{lineno})", file=sys.stderr)
+
+
 def accept_debug_after_command(sub: Any) -> None:
     """Let ``--debug`` follow the subcommand too (``nn train --debug spec.yaml``).
 
@@ -645,8 +689,33 @@ def accept_debug_after_command(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from nn_core.plugin_commands import add_plugin_commands
+
     parser = make_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(argv, namespace=add_plugin_commands(parser, argv))
+    _claim_plugins_show_name(args, extras)
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _claim_plugins_show_name(args: argparse.Namespace, extras: list[str]) -> None:
+    """``nn plugins show --kind activation tanh``: argparse hands NAME back as unrecognized.
+
+    Two optional positionals (``show``, ``NAME``) are matched in one go, so an
+    option between them leaves NAME over; it belongs to ``show`` when no name was given.
+    """
+    if getattr(args, "func", None) is cmd_plugins and args.action == "show" and args.name is None:
+        for i, word in enumerate(extras):
+            if not word.startswith("-"):
+                args.name = extras.pop(i)
+                return
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except NNError as exc:
@@ -658,6 +727,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nn: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (`nn predict M X -o - | head`): stop quietly, as cat does.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except MemoryError as exc:
         if args.debug:
             raise
@@ -668,7 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"nn: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

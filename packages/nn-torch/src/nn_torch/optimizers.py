@@ -23,7 +23,6 @@ nn-numpy uses, so a checkpoint's optimizer state reads the same on both.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -220,23 +219,27 @@ class Adam(AdaptiveOptimizer):
     def __init__(self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
 
+    def setup(self, params: torch.Tensor) -> None:
+        super().setup(params)
+        self._v_hat = torch.empty_like(params)
+
     def _update(self, params: torch.Tensor, grads: torch.Tensor) -> None:
-        m, v, s = self.state["m"], self.state["v"], self._scratch
+        # nn-numpy's reference kernel (nn_numpy.kernels.reference.adam), operation for operation.
+        m, v, m_hat, v_hat = self.state["m"], self.state["v"], self._scratch, self._v_hat
         b1, b2 = self.beta1, self.beta2
-        torch.sub(grads, m, out=s)
-        s *= 1 - b1
-        m += s  # m ← β₁m + (1 − β₁)g
-        torch.mul(grads, grads, out=s)
-        s -= v
-        s *= 1 - b2
-        v += s  # v ← β₂v + (1 − β₂)g²
-        # m̂ / (√v̂ + eps) = c · m / (√v + eps·√(1 − β₂ᵗ)),  c = √(1 − β₂ᵗ) / (1 − β₁ᵗ)
-        root = math.sqrt(1 - b2**self.t)
-        sqrt(v, s)
-        s += self.eps * root
-        torch.div(m, s, out=s)
-        s *= self.lr * root / (1 - b1**self.t)
-        params -= s
+        m *= b1
+        m += torch.mul(grads, 1 - b1, out=m_hat)  # m ← β₁m + (1 − β₁)g
+        v *= b2
+        g2 = torch.mul(grads, grads, out=v_hat)
+        g2 *= 1 - b2
+        v += g2  # v ← β₂v + (1 − β₂)g²
+        torch.div(m, 1 - b1**self.t, out=m_hat)
+        torch.div(v, 1 - b2**self.t, out=v_hat)
+        denom = sqrt(v_hat, v_hat)
+        denom += self.eps
+        step = torch.mul(m_hat, self.lr, out=m_hat)
+        step /= denom
+        params -= step
 
 
 class AdamW(Adam):

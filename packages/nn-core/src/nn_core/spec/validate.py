@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
@@ -39,6 +40,11 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+def _is_number(checker: Any, instance: Any) -> bool:
+    """A finite number: NaN passes every ``minimum`` (its comparisons are all false) and inf makes no weight."""
+    return isinstance(instance, (int, float)) and not isinstance(instance, bool) and math.isfinite(instance)
+
+
 def _identity(value: Any) -> Any:
     """A hashable stand-in equal for values JSON Schema calls equal (``1 == 1.0``, ``True != 1``)."""
     if isinstance(value, bool):
@@ -72,8 +78,25 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> An
 SpecValidator = validators.extend(
     Draft202012Validator,
     validators={"uniqueItems": _unique_items},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
 )
+
+
+_BOUNDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "greater than",
+    "exclusiveMaximum": "less than",
+}
+"""jsonschema's numeric bounds, in the words a spec's author reads."""
+
+
+def bound_message(error: ValidationError) -> str:
+    """Say "must be greater than 0, got -1", not jsonschema's "-1 is less than or equal to the minimum of 0"."""
+    if error.validator not in _BOUNDS:
+        return error.message
+    bound = _describe(error.validator_value)
+    return f"must be {_BOUNDS[str(error.validator)]} {bound}, got {_describe(error.instance)}"
 
 
 def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
@@ -107,6 +130,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         value: Any = error.validator_value
         expected = [str(t) for t in (value if isinstance(value, list) else [value])]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        if isinstance(error.instance, float) and not math.isfinite(error.instance) and "number" in expected:
+            wanted = wanted.replace("a number", "a finite number")
         return path, f"expected {wanted}, got {_describe(error.instance)}"
     if validator == "not" and NEEDS_KEYWORD in schema:
         name = str(error.instance)
@@ -115,6 +140,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         return path, f"{name!r} needs parameters {', '.join(needed)}: write {{type: {name}, {example}}}"
     if validator == "pattern" and "description" in schema:  # say what fits, not the regular expression
         return path, f"{_describe(error.instance)} does not fit: {schema['description']}"
+    if validator in _BOUNDS:
+        return path, bound_message(error)
     if validator == "const" and schema.get("const") == "full":
         return path, f"expected a positive integer or 'full', got {_describe(error.instance)}"
     return path, error.message
