@@ -8,11 +8,12 @@ Nesterov is ``θ ← θ + μv − lr·g``; RMSprop's decay is ``rho``), and even
 the rule is the same, torch's fused Adam orders its arithmetic differently
 (``lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + eps)``), so float64 results would drift
 from nn-numpy's by rounding. Each update here is the same sequence of
-elementwise IEEE operations nn-numpy performs (square roots through
-numpy on the CPU: see ``nn_torch.tensors.sqrt``) (no ``alpha=``/``value=``
-arguments, which torch may compute with a fused multiply-add), over one flat
-tensor, so the float64 updates agree with nn-numpy's to the last bit given
-the same gradients. Decaying state is flushed every ``FLUSH_EVERY`` steps
+elementwise IEEE operations as nn-numpy's reference kernels
+(``nn_numpy.kernels.reference``), over one flat tensor: no ``alpha=``/``value=``
+arguments, which torch may compute with a fused multiply-add, and square roots
+through numpy on the CPU (``nn_torch.tensors.sqrt``). So the updates agree with
+nn-numpy's to the last bit, float64 and float32, given the same gradients
+(tested against nn-numpy itself). Decaying state is flushed every ``FLUSH_EVERY`` steps
 like nn-numpy's. Learning-rate and other scalars stay Python floats; torch
 rounds them to the tensor's dtype exactly as numpy does for float32.
 
