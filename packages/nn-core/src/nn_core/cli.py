@@ -248,6 +248,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     pyplot()  # fail early, with the install hint, when matplotlib is missing
     registry = _registry()
     _check_writable(args.output)
+    if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind)
+        return int(args.plot_kinds[args.what](args, _plugins()))
     if args.what == "activation":
         from nn_core.plotting.activation import plot_activation
 
@@ -384,10 +386,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # -- entry point ------------------------------------------------------------------
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.ArgumentParser:
+    """nn's commands, then those the plugins of ``pm`` add (their clashes are appended to ``problems``)."""
+    from nn_core.commands import OwnedSubParsers, register_plugin_commands
+
     parser = argparse.ArgumentParser(prog="nn", description="Train neural networks from declarative specs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", action=OwnedSubParsers)
 
     p = sub.add_parser("validate", help="check a spec against the installed components")
     _add_spec_args(p)
@@ -435,7 +440,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="model file (boundary, history) or activation name (activation)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
     p.add_argument("--backend", default="numpy", help="backend of the activation (default numpy)")
-    p.set_defaults(func=cmd_plot)
+    p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={})
 
     p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
     _add_spec_args(p)
@@ -454,14 +459,31 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of specs, for editors")
     p.add_argument("--backend", default="numpy")
     p.set_defaults(func=cmd_schema)
+    if pm is not None:
+        found = register_plugin_commands(sub, pm)
+        if problems is not None:
+            problems.extend(found)
     return parser
 
 
+def _plugins() -> Any:
+    """What plugin commands' handlers receive: the installed plugins (manager and registry)."""
+    from nn_core.plugins import default_plugins
+
+    return default_plugins()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
+    problems: list[str] = []
+    parser = make_parser(_plugins()[0], problems)
     args = parser.parse_args(argv)
     _warned.clear()
+    for problem in problems:
+        print(f"nn: warning: {problem}", file=sys.stderr)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return int(handler(args, _plugins()))
         return int(args.func(args))
     except NNError as exc:
         if args.debug:

@@ -29,15 +29,13 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
         from nn_core.errors import NNError
 
         raise NNError(f"the data has {data.X.shape[1]} features; the model expects {model.input_dim}")
-    network = model.network
     metrics = {m.type: instantiate(m, registry, model.spec.backend) for m in model.spec.metrics}
     parts = split_data(data, data_spec.data.split.dev, data_spec.data.split.test, data_spec.seed)
     results: dict[str, Any] = {}
     for name, part in parts.items():
-        X = network.to_backend(model.scaler.transform(part.X))
-        Y = network.prepare_targets(part.y)
-        scores: dict[str, Any] = {"samples": len(part.y), "loss": network.loss(X, Y)}
-        proba = network.predict_proba(X)
+        # through the model, not its network: an Ensemble has members' networks, each with its own scaling
+        scores: dict[str, Any] = {"samples": len(part.y), "loss": model.loss(part.X, part.y)}
+        proba = model.predict_proba(part.X)
         for metric_name, metric in metrics.items():
             scores[metric_name] = metric.compute(part.y, proba)
         if model.task == "classification":

@@ -22,6 +22,7 @@ through pluggy, last-registered first.
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -66,3 +67,23 @@ def nn_epoch_end(run: Any, epoch: int, metrics: dict[str, dict[str, float]] | No
 @hookspec
 def nn_train_end(run: Any) -> None:
     """Called once after the last epoch, also when training stopped early."""
+
+
+@hookspec
+def nn_register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``nn`` subcommands (datasette's ``register_commands`` is the model).
+
+    Called once per plugin when the command line is parsed::
+
+        @hookimpl
+        def nn_register_commands(subparsers):
+            p = subparsers.add_parser("sweep", help="run many trials")
+            p.add_argument("file")
+            p.set_defaults(handler=run_sweep)   # run_sweep(args, plugins) -> exit status
+
+    ``plugins`` is what the command needs to build specs and models with the
+    installed components. A name (or alias) that a built-in command or another
+    plugin already holds is refused: the clash is reported naming both
+    distributions and the first owner keeps the name. Import heavy libraries
+    inside the handler, not at module level: every ``nn`` command calls this hook.
+    """

@@ -59,6 +59,11 @@ class Model:
         """Output-layer activations: class probabilities for classifiers."""
         return np.asarray(self.network.predict_proba(self._inputs(X)))
 
+    def loss(self, X: Any, y: np.ndarray) -> float:
+        """The training loss (with weight penalties) on raw features ``X`` and targets ``y``."""
+        network = self.network
+        return float(network.loss(network.to_backend(self._inputs(X)), network.prepare_targets(y)))
+
     def predict(self, X: Any) -> np.ndarray:
         """Class labels (the original names when the data had them), or values for regression."""
         proba = self.predict_proba(X)
@@ -120,4 +125,8 @@ def load_model(path: str | os.PathLike[str], registry: Registry | None = None) -
 
         registry = default_registry()
     arrays, meta = read_archive(path, "model")
+    if "ensemble" in meta:
+        from nn_core.ensemble import restore_ensemble
+
+        return restore_ensemble(arrays, meta, registry, f"model file {path}")  # type: ignore[return-value]
     return restore_model(arrays, meta, registry, f"model file {path}")
