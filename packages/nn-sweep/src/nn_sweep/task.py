@@ -10,6 +10,7 @@ filesystem):
   worker running a trial dies, Dask runs the trial again elsewhere and it
   continues from its newest checkpoint; nn's checkpoints resume bit for bit,
   so the retried trial ends with exactly the weights an undisturbed one has.
+- ``running.json`` while a worker runs it: the worker's address and process id;
 - ``model.nn`` and ``metrics.jsonl`` (one line per logged epoch) at the end.
 
 Failures that are the trial's own (a diverged run, a spec or data error: any
@@ -35,6 +36,8 @@ from nn_core.errors import NNError
 CHECKPOINTS = "checkpoints"
 MODEL = "model.nn"
 METRICS = "metrics.jsonl"
+RUNNING = "running.json"
+"""Written when a worker starts the trial (its address and process id), removed when it ends."""
 
 
 def _load_plugins() -> tuple[Any, Any]:
@@ -118,6 +121,7 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {"key": task["key"], "worker": _worker_name(), "resumed_from_epoch": 0}
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        (directory / RUNNING).write_text(json.dumps({"worker": record["worker"], "pid": os.getpid()}), encoding="utf-8")
         pm, registry = _load_plugins()
         fold = task.get("fold")
         document = trial_document(task["document"], directory, task["checkpoint_every"], fold is not None)
@@ -137,5 +141,7 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
         record.update(status="ok", metrics=run.final_metrics, epochs=run.epoch)
     except NNError as exc:
         record.update(status="failed", reason=_one_line(exc))
+    finally:
+        (directory / RUNNING).unlink(missing_ok=True)
     record["seconds"] = round(time.perf_counter() - started, 3)
     return record
