@@ -81,12 +81,12 @@ def add_plot_kind(subparsers: argparse._SubParsersAction, kind: str, handler: Ha
     kinds: dict[str, Handler] = plot.get_default("plot_kinds")
     owners: dict[str, str] = plot.get_default("plot_owners")
     adding_for = getattr(subparsers, "adding_for", "?")
-    if kind in kinds or kind in owners:
+    what = next(action for action in plot._actions if action.dest == "what")
+    choices = list(what.choices or ())
+    if kind in choices:
         owner = owners.get(kind, BUILT_IN)
         raise CommandClash(f"{adding_for} adds `nn plot {kind}`, which {owner} already draws; {owner} keeps it")
     kinds[kind] = handler
     owners[kind] = adding_for
-    for action in plot._actions:
-        if action.dest == "what" and action.choices is not None:
-            action.choices = [*action.choices, kind]  # type: ignore[misc]
-            action.help = f"{action.help}; {kind}: {help}" if action.help else f"{kind}: {help}"
+    what.choices = [*choices, kind]
+    what.help = f"{what.help}; {kind}: {help}" if what.help else f"{kind}: {help}"
