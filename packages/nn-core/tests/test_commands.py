@@ -46,7 +46,7 @@ def test_a_plugin_command_is_parsed_and_its_handler_gets_the_plugins(
     monkeypatch.setattr(cli, "_plugins", lambda: sentinel)
     assert cli.main(["greet", "world"]) == 7
     assert capsys.readouterr().out == "hello world\n"
-    (args, plugins), = greeter.calls
+    ((args, plugins),) = greeter.calls
     assert args.name == "world" and plugins is sentinel
 
 
@@ -66,7 +66,9 @@ def test_clash_between_two_plugins_names_both_distributions() -> None:
     assert "adds command 'greet', which clashes with" in problems[0]
     assert {"nn-first", "nn-second"} <= set(problems[0].replace(",", " ").replace("'s", " ").split())
     owner = parser.parse_args(["greet", "x"]).handler.__self__
-    assert owner in (first, second) and problems[0].endswith(f"{'nn-first' if owner is first else 'nn-second'} keeps it (uninstall one of them)")
+    assert owner in (first, second) and problems[0].endswith(
+        f"{'nn-first' if owner is first else 'nn-second'} keeps it (uninstall one of them)"
+    )
 
 
 def test_a_plugin_that_raises_is_reported_and_nn_still_works() -> None:

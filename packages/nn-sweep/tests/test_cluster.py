@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from conftest import Cluster, write_sweep
+from sweep_helpers import Cluster, write_sweep
 
 from nn_core.modelfile import read_archive
 
@@ -28,8 +28,18 @@ EPOCHS = 600
 
 
 def _sweep_command(sweep: Path, out: Path, cluster: Cluster) -> list[str]:
-    return [sys.executable, "-m", "nn_core.cli", "sweep", str(sweep), "-o", str(out),
-            "--scheduler-file", str(cluster.scheduler_file), "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "nn_core.cli",
+        "sweep",
+        str(sweep),
+        "-o",
+        str(out),
+        "--scheduler-file",
+        str(cluster.scheduler_file),
+        "--json",
+    ]
 
 
 def _results(out: Path) -> dict[str, tuple[dict[str, object], dict[str, np.ndarray]]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import nn
+from sweep_helpers import nn
 
 from nn_core import build, load_spec, train
 from nn_core.ensemble import Ensemble
@@ -20,8 +20,12 @@ BASE: dict[str, Any] = {
     "name": "moons",
     "seed": 0,
     "data": {"dataset": {"type": "moons", "n_samples": 120, "noise": 0.2, "seed": 0}, "split": {"dev": 0.25}},
-    "model": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"},
-                         {"type": "dense", "units": 2, "activation": "softmax"}]},
+    "model": {
+        "layers": [
+            {"type": "dense", "units": 4, "activation": "tanh"},
+            {"type": "dense", "units": 2, "activation": "softmax"},
+        ]
+    },
     "loss": "categorical_cross_entropy",
     "optimizer": {"type": "sgd", "lr": 0.5},
     "training": {"epochs": 40, "batch_size": "full"},
@@ -42,8 +46,11 @@ def _model(tmp_path: Path, name: str, **changes: Any) -> Path:
 def members(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("members")
     wide = {"layers": [{"type": "dense", "units": 9, "activation": "relu"}, BASE["model"]["layers"][1]]}
-    return [_model(root, "a", seed=1), _model(root, "b", seed=2), _model(root, "c", model=wide,
-            data={**BASE["data"], "scale": "standard"})]
+    return [
+        _model(root, "a", seed=1),
+        _model(root, "b", seed=2),
+        _model(root, "c", model=wide, data={**BASE["data"], "scale": "standard"}),
+    ]
 
 
 def test_members_probabilities_are_averaged_and_survive_the_file(tmp_path: Path, members: list[Path]) -> None:
@@ -100,10 +107,18 @@ def _registry() -> Any:
 
 
 def test_members_must_agree_on_inputs_classes_and_outputs(tmp_path: Path, members: list[Path]) -> None:
-    three = _model(tmp_path, "three", data={"dataset": {"type": "blobs", "n_samples": 90, "centers": 3, "seed": 0}},
-                   model={"layers": [{"type": "dense", "units": 3, "activation": "softmax"}]})
-    sigmoid = _model(tmp_path, "sigmoid", loss="binary_cross_entropy",
-                     model={"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}]})
+    three = _model(
+        tmp_path,
+        "three",
+        data={"dataset": {"type": "blobs", "n_samples": 90, "centers": 3, "seed": 0}},
+        model={"layers": [{"type": "dense", "units": 3, "activation": "softmax"}]},
+    )
+    sigmoid = _model(
+        tmp_path,
+        "sigmoid",
+        loss="binary_cross_entropy",
+        model={"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}]},
+    )
     done = nn("ensemble", str(members[0]), str(sigmoid), "-o", str(tmp_path / "x.nn"))
     assert done.returncode == 1 and not (tmp_path / "x.nn").exists()
     assert done.stderr.strip() == (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import nn, write_sweep
+from sweep_helpers import nn, write_sweep
 
 from nn_core.model import load_model
 
@@ -39,13 +39,17 @@ def _records(runs: Path) -> list[dict[str, object]]:
 
 def test_every_trial_is_recorded_with_its_status_and_reason(swept: tuple[Path, dict[str, object]]) -> None:
     root, result = swept
-    records = {(r["overrides"]["optimizer.lr"], r["overrides"]["model.layers[0].units"]): r for r in _records(root / "runs")}
+    records = {
+        (r["overrides"]["optimizer.lr"], r["overrides"]["model.layers[0].units"]): r for r in _records(root / "runs")
+    }
     assert len(records) == 4
     ok = records[(0.3, 3)]
     assert ok["status"] == "ok" and ok["epochs"] == 60 and ok["worker"].startswith("tcp://127.0.0.1:")
     assert set(ok["metrics"]) == {"train", "dev"} and ok["seconds"] > 0
     assert (root / "runs" / ok["model"]).is_file()
-    log = [json.loads(line) for line in (root / "runs" / "trials" / ok["key"] / "metrics.jsonl").read_text().splitlines()]
+    log = [
+        json.loads(line) for line in (root / "runs" / "trials" / ok["key"] / "metrics.jsonl").read_text().splitlines()
+    ]
     assert [row["epoch"] for row in log] == [0, 50, 60]
     assert log[-1]["dev.accuracy"] == ok["metrics"]["dev"]["accuracy"]
     diverged = records[(1.0e100, 3)]
@@ -66,8 +70,17 @@ def test_the_trial_is_its_resolved_spec(swept: tuple[Path, dict[str, object]]) -
     model = load_model(root / "runs" / record["model"])
     assert model.spec.optimizer.params["lr"] == 0.3
     assert model.spec.model.layers[0].params["units"] == 3
-    retrained = nn("train", str(root / "spec.yaml"), "--set", "optimizer.lr=0.3", "--set", "model.layers[0].units=3",
-                   "--set", "model.layers[0].activation=relu", "--json")
+    retrained = nn(
+        "train",
+        str(root / "spec.yaml"),
+        "--set",
+        "optimizer.lr=0.3",
+        "--set",
+        "model.layers[0].units=3",
+        "--set",
+        "model.layers[0].activation=relu",
+        "--json",
+    )
     assert retrained.returncode == 0, retrained.stderr
     assert json.loads(retrained.stdout.splitlines()[-1])["dev"] == record["metrics"]["dev"]
 

@@ -49,9 +49,14 @@ def test_the_issue_example_reads(tmp_path: Path) -> None:
 
 
 def test_errors_name_path_file_and_line(tmp_path: Path) -> None:
-    text = GOOD.replace("objective: {metric: dev.accuracy, mode: max}", "objective: {metric: dev.accuracy, mode: maximum}")
+    text = GOOD.replace(
+        "objective: {metric: dev.accuracy, mode: max}", "objective: {metric: dev.accuracy, mode: maximum}"
+    )
     message = _error(tmp_path, text)
-    assert message == f"{tmp_path / 'sweep.yaml'}:8:41: objective.mode: 'maximum' is not one of min, max; did you mean 'max'?"
+    assert (
+        message
+        == f"{tmp_path / 'sweep.yaml'}:8:41: objective.mode: 'maximum' is not one of min, max; did you mean 'max'?"
+    )
     message = _error(tmp_path, GOOD.replace("retries: 2", "retrys: 2"))
     assert "sweep.yaml:9:9: retrys: unknown key 'retrys'; did you mean 'retries'?" in message
 
@@ -77,8 +82,12 @@ def test_domain_errors(tmp_path: Path, old: str, new: str, expected: str) -> Non
 
 
 def test_grid_is_every_combination_and_random_is_seeded(tmp_path: Path) -> None:
-    sweep = _read(tmp_path, GOOD.replace("{loguniform: [1.0e-4, 1.0e-1]}", "[0.1, 0.01]").replace(
-        "type: random, trials: 40, seed: 0", "type: grid"))
+    sweep = _read(
+        tmp_path,
+        GOOD.replace("{loguniform: [1.0e-4, 1.0e-1]}", "[0.1, 0.01]").replace(
+            "type: random, trials: 40, seed: 0", "type: grid"
+        ),
+    )
     combos = assignments(sweep)
     assert len(combos) == 2 * 3 * 5
     assert combos[0] == {"optimizer.lr": 0.1, "model.layers[0].units": 3, "seed": 0}

@@ -22,7 +22,7 @@ def registry_of(plugins: Any) -> Any:
 def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
     from nn_sweep.executor import DaskExecutor
     from nn_sweep.report import summarize, table
-    from nn_sweep.sweep import ProgressBar, plan, run_sweep
+    from nn_sweep.sweep import ProgressBar, run_sweep
     from nn_sweep.sweepfile import read_sweep
 
     if args.workers is not None and args.workers < 1:
@@ -30,8 +30,7 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
     registry = registry_of(plugins)
     sweep = read_sweep(args.sweep)
     directory = Path(args.output)
-    total = len(plan(sweep, registry))
-    progress = ProgressBar(total, sweep.objective_metric, args.quiet or args.json)
+    progress = ProgressBar(sweep.objective_metric, args.quiet or args.json)
 
     def executor() -> DaskExecutor:
         local = None if (args.address or args.scheduler_file) else (args.workers or DEFAULT_WORKERS)
@@ -45,7 +44,9 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
         )
 
     try:
-        outcome = run_sweep(sweep, directory, registry, executor, resume=args.resume, on_record=progress)
+        outcome = run_sweep(
+            sweep, directory, registry, executor, resume=args.resume, on_record=progress, on_plan=progress.start
+        )
     except KeyboardInterrupt:
         print(f"nn: sweep interrupted; continue with: nn sweep {args.sweep} -o {args.output} --resume", file=sys.stderr)
         return 130
@@ -82,7 +83,9 @@ def top_models(directory: Path, top: int) -> list[tuple[Path, str]]:
 
     description = read_description(directory)
     objective = description["objective"]
-    rows = [r for r in summarize(read_records(directory), objective["metric"], objective["mode"]) if r["status"] == "ok"]
+    rows = [
+        r for r in summarize(read_records(directory), objective["metric"], objective["mode"]) if r["status"] == "ok"
+    ]
     if not rows:
         raise NNError(f"{directory} has no finished trial to take models from")
     chosen = []

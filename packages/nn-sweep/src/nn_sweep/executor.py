@@ -19,6 +19,14 @@ from nn_core.errors import NNError
 CONNECT_TIMEOUT = "30s"
 
 
+class Completion(Protocol):
+    """Futures in the order they finish; more may be added while iterating."""
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def add(self, future: Any) -> None: ...
+
+
 class Executor(Protocol):
     """What a sweep needs from an engine."""
 
@@ -27,8 +35,8 @@ class Executor(Protocol):
     def submit(self, fn: Callable[..., Any], arg: Any, *, key: str, resources: dict[str, float], retries: int) -> Any:
         """Schedule ``fn(arg)``; return a future."""
 
-    def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
-        """The futures in the order they finish."""
+    def as_completed(self, futures: Iterable[Any]) -> Completion:
+        """The futures in the order they finish (and those added to it while iterating)."""
 
     def result(self, future: Any) -> Any:
         """The future's value; raises the task's exception (after its retries)."""
@@ -112,8 +120,9 @@ class DaskExecutor:
     def submit(self, fn: Callable[..., Any], arg: Any, *, key: str, resources: dict[str, float], retries: int) -> Any:
         return self.client.submit(fn, arg, key=key, resources=resources or None, retries=retries, pure=False)
 
-    def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
-        return iter(self.distributed.as_completed(list(futures), loop=self.client.loop))
+    def as_completed(self, futures: Iterable[Any]) -> Completion:
+        completion: Completion = self.distributed.as_completed(list(futures), loop=self.client.loop)
+        return completion
 
     def result(self, future: Any) -> Any:
         return future.result()

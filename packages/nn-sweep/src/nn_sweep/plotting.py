@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from nn_core.errors import NNError
-
 from nn_sweep.report import summarize
 from nn_sweep.trials import read_description, read_records
 

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from nn_core.errors import NNError
-
 from nn_sweep.sweepfile import Domain, Sweep
 
 Assignment = dict[str, Any]

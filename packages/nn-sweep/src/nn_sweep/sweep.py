@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from nn_core.errors import NNError
-
 from nn_sweep.executor import Executor
 from nn_sweep.report import objective_value
-from nn_sweep.search import assignments
+from nn_sweep.search import TpeSearch, assignments
 from nn_sweep.sweepfile import Sweep
 from nn_sweep.task import MODEL, run_trial
 from nn_sweep.trials import (
@@ -50,12 +49,16 @@ class Outcome:
 
 
 def plan(sweep: Sweep, registry: Any) -> list[Trial]:
-    """Every (trial, fold) of the sweep, each validated; duplicates (same resolved spec) once."""
+    """Every (trial, fold) of a grid or random sweep, each validated; duplicates (same resolved spec) once.
+
+    For tpe, which proposes trials from results, only the spec is checked here.
+    """
     from nn_core.spec import load_spec
 
     load_spec(sweep.spec_path, (), registry)  # the spec itself must be valid: its errors point into it
     if sweep.search == "tpe":
-        raise NNError("search type tpe is not supported yet by this nn-sweep; use grid or random")
+        TpeSearch(sweep)  # optuna installed?
+        return []
     trials: list[Trial] = []
     seen: set[str] = set()
     for number, assignment in enumerate(assignments(sweep)):
@@ -67,6 +70,75 @@ def plan(sweep: Sweep, registry: Any) -> list[Trial]:
     if not valid:
         raise NNError(f"{sweep.source}: every trial's spec is invalid, e.g. {trials[0].invalid}")
     return trials
+
+
+def planned_total(sweep: Sweep, trials: list[Trial]) -> int:
+    """How many (trial, fold) records the sweep will have."""
+    return len(trials) if sweep.search != "tpe" else (sweep.trials or 0) * (sweep.folds or 1)
+
+
+class Planned:
+    """Trials known in advance (grid, random): everything submitted at once, Dask queues it."""
+
+    capacity = None
+
+    def __init__(self, trials: list[Trial]) -> None:
+        self.trials = list(trials)
+
+    def next(self) -> list[Trial] | None:
+        return [self.trials.pop(0)] if self.trials else None
+
+    def finished(self, trial: Trial, record: dict[str, Any]) -> None:
+        pass
+
+
+class Proposed:
+    """Optuna TPE: a proposal (all its folds) is submitted when a worker is free, told its objective when done.
+
+    Each proposal is resolved and validated before it is submitted; one that
+    makes the spec invalid is recorded and told to Optuna as failed. With
+    ``--resume``, a proposal whose every fold finished before is told its
+    recorded result instead of running again.
+    """
+
+    def __init__(self, sweep: Sweep, registry: Any, earlier: dict[str, dict[str, Any]], capacity: int) -> None:
+        self.sweep, self.registry, self.earlier = sweep, registry, earlier
+        self.search = TpeSearch(sweep)
+        self.capacity = capacity
+        self.asked = 0
+        self.waiting: dict[str, tuple[int, list[dict[str, Any]], int]] = {}  # spec hash -> (number, records, folds)
+        self.replayed: list[dict[str, Any]] = []
+
+    def _objective(self, records: list[dict[str, Any]]) -> float | None:
+        values = [objective_value(r, self.sweep.objective_metric) for r in records if r.get("status") == "ok"]
+        if len(values) != len(records) or any(v is None for v in values):
+            return None
+        return sum(v for v in values if v is not None) / len(values)
+
+    def next(self) -> list[Trial] | None:
+        while self.asked < (self.sweep.trials or 0):
+            self.asked += 1
+            number, assignment = self.search.ask()
+            trials = resolve(self.sweep, number, assignment, self.registry)
+            done = [self.earlier.get(t.key) for t in trials]
+            if all(r is not None for r in done):  # finished in an earlier run of this sweep
+                self.search.tell(number, self._objective([r for r in done if r is not None]))
+                continue
+            if trials[0].invalid is not None:
+                self.search.tell(number, None)
+                return trials
+            self.waiting[trials[0].spec_hash] = (number, [], len(trials))
+            return trials
+        return None
+
+    def finished(self, trial: Trial, record: dict[str, Any]) -> None:
+        if trial.spec_hash not in self.waiting:
+            return
+        number, records, folds = self.waiting[trial.spec_hash]
+        records.append(record)
+        if len(records) == folds:
+            del self.waiting[trial.spec_hash]
+            self.search.tell(number, self._objective(records))
 
 
 def prepare_directory(directory: Path, sweep: Sweep, resume: bool) -> None:
@@ -115,10 +187,15 @@ def _one_line(exc: BaseException) -> str:
 class ProgressBar:
     """Trials done out of the total, on stderr: redrawn on a terminal, one line per trial otherwise."""
 
-    def __init__(self, total: int, metric: str, quiet: bool) -> None:
-        self.total, self.metric, self.quiet = total, metric, quiet
+    def __init__(self, metric: str, quiet: bool) -> None:
+        self.total, self.metric, self.quiet = 0, metric, quiet
         self.done = self.failed = 0
         self.tty = sys.stderr.isatty()
+        self.started = time.perf_counter()
+
+    def start(self, total: int) -> None:
+        """Called once the trials to run are known (resolved and validated)."""
+        self.total = total
         self.started = time.perf_counter()
 
     def __call__(self, record: dict[str, Any]) -> None:
@@ -134,7 +211,9 @@ class ProgressBar:
             print(f"\r\033[K{bar}", end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
             return
         value = objective_value(record, self.metric)
-        what = f"{self.metric} {value:.4f}" if value is not None else f"{record.get('status')}: {record.get('reason', '')}"
+        what = (
+            f"{self.metric} {value:.4f}" if value is not None else f"{record.get('status')}: {record.get('reason', '')}"
+        )
         print(f"trial {self.done}/{self.total} {record['key']}: {what} ({record.get('worker', '-')})", file=sys.stderr)
 
 
@@ -146,28 +225,38 @@ def run_sweep(
     *,
     resume: bool = False,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
 ) -> Outcome:
     """Run ``sweep`` into ``directory``; every finished (trial, fold) is appended to ``trials.jsonl``."""
     trials = plan(sweep, registry)
     prepare_directory(directory, sweep, resume)
     earlier = read_records(directory) if resume else []
-    finished = {r["key"] for r in earlier if r.get("status") in FINISHED}
-    outcome = Outcome(records=[r for r in earlier if r["key"] in finished])
+    finished = {r["key"]: r for r in earlier if r.get("status") in FINISHED}
+    outcome = Outcome(records=list(finished.values()))
     todo = [t for t in trials if t.key not in finished]
     outcome.skipped = len(trials) - len(todo)
+    if on_plan:
+        on_plan(planned_total(sweep, trials) - (len(finished) if sweep.search == "tpe" else outcome.skipped))
     writer = RecordWriter(directory)
+
+    def record(trial: Trial, result: dict[str, Any]) -> dict[str, Any]:
+        done = _record(trial, result, directory)
+        writer.write(done)
+        outcome.records.append(done)
+        if on_record:
+            on_record(done)
+        return done
+
     try:
         for trial in [t for t in todo if t.invalid is not None]:
-            record = _record(trial, {"status": "invalid", "reason": trial.invalid, "seconds": 0.0}, directory)
-            writer.write(record)
-            outcome.records.append(record)
-            if on_record:
-                on_record(record)
+            record(trial, {"status": "invalid", "reason": trial.invalid, "seconds": 0.0})
         runnable = [t for t in todo if t.invalid is None]
-        if runnable:
-            _execute(runnable, sweep, directory, make_executor, writer, outcome, on_record)
+        if runnable or sweep.search == "tpe":
+            _execute(runnable, sweep, directory, registry, finished, make_executor, record, outcome)
     finally:
         writer.close()
+    if sweep.search == "tpe":
+        outcome.skipped = len(finished)
     return outcome
 
 
@@ -175,10 +264,11 @@ def _execute(
     trials: list[Trial],
     sweep: Sweep,
     directory: Path,
+    registry: Any,
+    finished: dict[str, dict[str, Any]],
     make_executor: Callable[[], Executor],
-    writer: RecordWriter,
+    record: Callable[[Trial, dict[str, Any]], dict[str, Any]],
     outcome: Outcome,
-    on_record: Callable[[dict[str, Any]], None] | None,
 ) -> None:
     executor = make_executor()
     outcome.startup_seconds = executor.startup_seconds
@@ -188,27 +278,49 @@ def _execute(
         check = getattr(executor, "check_resources", None)
         if check is not None:
             check(sweep.resources)
-        for trial in trials:
-            future = executor.submit(
-                run_trial,
-                _task(trial, sweep, directory),
-                key=f"nn-trial-{trial.key}",
-                resources=sweep.resources,
-                retries=sweep.retries,
-            )
-            futures[future] = trial
-        for future in executor.as_completed(futures):
+        source: Planned | Proposed
+        if sweep.search == "tpe":
+            source = Proposed(sweep, registry, finished, max(1, len(getattr(executor, "workers", dict)())))
+        else:
+            source = Planned(trials)
+        running: set[str] = set()
+
+        def submit_more() -> list[Any]:
+            submitted = []
+            while source.capacity is None or len(running) < source.capacity:
+                group = source.next()
+                if group is None:
+                    break
+                if group[0].invalid is not None:
+                    for trial in group:
+                        record(trial, {"status": "invalid", "reason": trial.invalid, "seconds": 0.0})
+                    continue
+                running.add(group[0].spec_hash)
+                for trial in group:
+                    future = executor.submit(
+                        run_trial,
+                        _task(trial, sweep, directory),
+                        key=f"nn-trial-{trial.key}",
+                        resources=sweep.resources,
+                        retries=sweep.retries,
+                    )
+                    futures[future] = trial
+                    submitted.append(future)
+            return submitted
+
+        completion = executor.as_completed(submit_more())
+        for future in completion:
             trial = futures.pop(future)
             try:
                 result = executor.result(future)
             except Exception as exc:  # crashed after its retries, or its workers kept dying (KilledWorker)
                 result = {"status": "error", "reason": _one_line(exc)}
-            record = _record(trial, result, directory)
-            writer.write(record)
-            outcome.records.append(record)
+            source.finished(trial, record(trial, result))
             outcome.ran += 1
-            if on_record:
-                on_record(record)
+            if not any(t.spec_hash == trial.spec_hash for t in futures.values()):
+                running.discard(trial.spec_hash)
+            for added in submit_more():
+                completion.add(added)
     finally:
         if futures:
             executor.cancel(futures)

@@ -90,7 +90,10 @@ SCHEMA: dict[str, Any] = {
         "retries": {"type": "integer", "minimum": 0},
         "resources": {
             "type": "object",
-            "properties": {"cpus": {"type": "number", "exclusiveMinimum": 0}, "gpus": {"type": "number", "exclusiveMinimum": 0}},
+            "properties": {
+                "cpus": {"type": "number", "exclusiveMinimum": 0},
+                "gpus": {"type": "number", "exclusiveMinimum": 0},
+            },
             "additionalProperties": False,
         },
         "checkpoint_every": {"type": "integer", "minimum": 1, "description": "epochs between a trial's checkpoints"},
@@ -200,11 +203,17 @@ def read_sweep(path: str | FsPath) -> Sweep:
         continuous = [d for d in params if not d.discrete]
         if continuous:
             raise SpecError(
-                [doc.issue(("params", continuous[0].path), "a grid needs a list or a range; uniform and loguniform "
-                           "need search type random or tpe")]
+                [
+                    doc.issue(
+                        ("params", continuous[0].path),
+                        "a grid needs a list or a range; uniform and loguniform need search type random or tpe",
+                    )
+                ]
             )
         if "trials" in search:
-            raise SpecError([doc.issue(("search", "trials"), "a grid tries every combination; trials is for random and tpe")])
+            raise SpecError(
+                [doc.issue(("search", "trials"), "a grid tries every combination; trials is for random and tpe")]
+            )
     elif "trials" not in search:
         raise SpecError([doc.issue(("search",), f"missing required key 'trials' (how many {kind} trials to run)")])
     cv = data.get("cv")

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from nn_core.errors import NNError
-
 from nn_sweep.search import Assignment, as_override
 from nn_sweep.sweepfile import Sweep
 
@@ -127,7 +126,9 @@ def read_description(directory: Path) -> dict[str, Any]:
         with open(path, encoding="utf-8") as f:
             value = json.load(f)
     except FileNotFoundError:
-        raise NNError(f"{directory} holds no sweep ({SWEEP_FILE} is missing): run `nn sweep SWEEP -o {directory}`") from None
+        raise NNError(
+            f"{directory} holds no sweep ({SWEEP_FILE} is missing): run `nn sweep SWEEP -o {directory}`"
+        ) from None
     except (OSError, json.JSONDecodeError) as exc:
         raise NNError(f"cannot read {path}: {exc}") from None
     if not isinstance(value, dict) or not isinstance(value.get("objective"), dict):
