@@ -460,6 +460,7 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p.add_argument("--backend", default="numpy")
     p.set_defaults(func=cmd_schema)
     if pm is not None:
+        assert isinstance(sub, OwnedSubParsers)
         found = register_plugin_commands(sub, pm)
         if problems is not None:
             problems.extend(found)

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nn_core.errors import NNError
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # not subscriptable at run time
+    _SubParsers = argparse._SubParsersAction
 
 BUILT_IN = "nn-core"
 
@@ -27,7 +32,7 @@ class CommandClash(NNError):
     """A plugin asked for a command name that another distribution already owns."""
 
 
-class OwnedSubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]
+class OwnedSubParsers(_SubParsers):
     """argparse's subcommand action, remembering which distribution added each name."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -70,7 +75,9 @@ def register_plugin_commands(subparsers: OwnedSubParsers, pm: Any) -> list[str]:
     return problems
 
 
-def add_plot_kind(subparsers: argparse._SubParsersAction, kind: str, handler: Handler, help: str) -> None:  # type: ignore[type-arg]
+def add_plot_kind(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], kind: str, handler: Handler, help: str
+) -> None:
     """Let ``nn plot KIND TARGET -o FILE`` draw a plugin's picture with ``handler(args, plugins)``.
 
     ``args`` holds ``target`` and ``output``; the handler writes the file.

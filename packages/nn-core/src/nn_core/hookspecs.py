@@ -70,7 +70,7 @@ def nn_train_end(run: Any) -> None:
 
 
 @hookspec
-def nn_register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def nn_register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``nn`` subcommands (datasette's ``register_commands`` is the model).
 
     Called once per plugin when the command line is parsed::

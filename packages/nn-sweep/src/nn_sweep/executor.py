@@ -77,8 +77,8 @@ class DaskExecutor:
                 self.client = distributed.Client(
                     address=address, scheduler_file=scheduler_file, timeout=CONNECT_TIMEOUT, set_as_default=False
                 )
-                where = address or f"the scheduler in {scheduler_file}"
-                self.description = f"Dask scheduler {self.client.scheduler.address} ({where})"
+                where = address or f"scheduler file {scheduler_file}"
+                self.description = f"Dask scheduler ({where})"
             else:
                 count = workers or 1
                 self.cluster = distributed.LocalCluster(

@@ -31,7 +31,7 @@ def _plot_sweep(args: argparse.Namespace, plugins: Any) -> int:
 
 
 @hookimpl
-def nn_register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def nn_register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from nn_core.commands import add_plot_kind
 
     p = subparsers.add_parser("sweep", help="run a sweep file's trials on Dask (local cluster or --address)")

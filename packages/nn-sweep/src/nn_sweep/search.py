@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -77,7 +77,7 @@ class TpeSearch:
             ) from None
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.optuna = optuna
-        direction = "maximize" if sweep.objective_mode == "max" else "minimize"
+        direction: Literal["maximize", "minimize"] = "maximize" if sweep.objective_mode == "max" else "minimize"
         sampler = optuna.samplers.TPESampler(seed=sweep.seed)
         self.study = optuna.create_study(direction=direction, sampler=sampler)
         self.params = sweep.params
