@@ -47,7 +47,8 @@ def spec_with(tmp_path: Path, *overrides: str, registry: Any = REGISTRY) -> Any:
 
 
 def checkpoint_files(folder: Path) -> list[Path]:
-    return sorted(folder.iterdir()) if folder.exists() else []
+    """The folder's files, but for the run lock (held only while a run trains)."""
+    return sorted(p for p in folder.iterdir() if p.name != ".nn-checkpoints.lock") if folder.exists() else []
 
 
 def all_finite(arrays: dict[str, np.ndarray]) -> bool:
@@ -155,7 +156,7 @@ def test_checkpoint_directory_made_read_only_mid_run(
     pm, registry = fake_registry((LockAtEpoch4, "nn-locker"))
     spec = spec_with(tmp_path, "training.epochs=12", f"training.checkpoint={{dir: {ckpt}, every: 2, keep: 10}}")
     if os.geteuid() == 0:  # root writes anywhere: make the directory's files refuse creation instead
-        import nn_core.modelfile as modelfile
+        import nn_core.outputs as modelfile
 
         real = modelfile.tempfile.mkstemp
 
@@ -178,7 +179,7 @@ def test_checkpoint_directory_made_read_only_mid_run(
 
 
 def test_unlistable_checkpoint_directory_keeps_checkpointing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pruning old checkpoints needs a directory listing; without one, old files stay and training goes on."""
+    """Rotation needs no directory listing: it deletes the checkpoints this run remembers writing."""
     ckpt = tmp_path / "ckpt"
     real = Path.iterdir
 
@@ -191,7 +192,7 @@ def test_unlistable_checkpoint_directory_keeps_checkpointing(tmp_path: Path, mon
     spec = spec_with(tmp_path, "training.epochs=6", f"training.checkpoint={{dir: {ckpt}, every: 1, keep: 2}}")
     assert train(build(spec, REGISTRY), pm=PM).epoch == 6
     monkeypatch.setattr(Path, "iterdir", real)
-    assert len(checkpoint_files(ckpt)) == 6
+    assert [p.name for p in checkpoint_files(ckpt)] == ["epoch-000005.ckpt", "epoch-000006.ckpt"]
 
 
 def test_checkpoint_directory_cannot_be_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -252,7 +253,7 @@ def test_sigkill_while_writing_leaves_the_previous_checkpoint_intact(tmp_path: P
         seen.add(n)
         assert arrays["weights/big"][0] == n and np.array_equal(arrays["weights/big"][1:], big[1:])
     leftovers = [p.name for p in tmp_path.iterdir() if p.name not in {path.name, script.name}]
-    assert all(name.startswith(f".{path.name}.") and name.endswith(".tmp") for name in leftovers), leftovers
+    assert all(name.startswith(f".{path.name}.") and name.endswith(".nntmp") for name in leftovers), leftovers
     assert len(seen) > 1, "the writer never finished a write: the test proves nothing"
 
 
@@ -345,20 +346,24 @@ def test_built_in_callback_errors_are_not_blamed_on_a_plugin(tmp_path: Path) -> 
     with pytest.raises(NNError) as err:
         train(build(spec, REGISTRY), pm=PM)
     assert not isinstance(err.value, PluginError)
-    assert str(err.value).startswith(f"training.log: cannot write {log}")
+    assert str(err.value) == f"training.log {log} is a directory, not a regular file; name a new or regular file"
 
 
 def test_temporary_files_of_killed_writers_are_cleaned_up(tmp_path: Path) -> None:
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
-    stale, fresh = ckpt / ".epoch-000003.ckpt.ab12cd.tmp", ckpt / ".epoch-000004.ckpt.ef34gh.tmp"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)  # that process has exited: its temporary file is stale
+    stale = ckpt / f".epoch-000003.ckpt.{dead_pid}.ab12cd.nntmp"
+    old = ckpt / f".epoch-000002.ckpt.{os.getpid()}.zz99yy.nntmp"  # a live pid, but untouched for two hours
+    fresh = ckpt / f".epoch-000004.ckpt.{os.getpid()}.ef34gh.nntmp"  # a live writer's
     foreign = ckpt / "x.tmp"
-    for path in (stale, fresh, foreign):
+    for path in (stale, old, fresh, foreign):
         path.write_bytes(b"half a checkpoint")
-    an_hour_ago = time.time() - 3600
-    os.utime(stale, (an_hour_ago, an_hour_ago))
-    os.utime(foreign, (an_hour_ago, an_hour_ago))
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    os.utime(foreign, (two_hours_ago, two_hours_ago))
     spec = spec_with(tmp_path, "training.epochs=2", f"training.checkpoint={{dir: {ckpt}}}")
     train(build(spec, REGISTRY), pm=PM)
-    assert not stale.exists(), "a killed writer's temporary file was left behind"
+    assert not stale.exists() and not old.exists(), "a killed writer's temporary file was left behind"
     assert fresh.exists() and foreign.exists(), "a file that may be in use (or not ours) was removed"

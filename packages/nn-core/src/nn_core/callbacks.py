@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
+import sys
 from typing import IO, Any
 
 from nn_core.errors import NNError
@@ -29,29 +29,47 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class MetricsLogger:
-    """Writes the history, one row per logged epoch, to ``path`` (.csv or .jsonl)."""
+    """Writes the history, one row per logged epoch, to ``path`` (.csv or .jsonl).
+
+    A log that cannot be written any more (a full disk) is a warning, not the
+    end of the run: the model being trained matters more than its log.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.file: IO[str] | None = None
         self.writer: Any = None
+        self.failed = False
 
     def _write(self, row: dict[str, Any]) -> None:
-        assert self.file is not None
+        if self.file is None or self.failed:
+            return
         flat = flatten(row)
-        if self.path.endswith(".jsonl"):
-            self.file.write(json.dumps(flat) + "\n")
-        else:
-            if self.writer is None:
-                self.writer = csv.DictWriter(self.file, fieldnames=list(flat))
-                self.writer.writeheader()
-            self.writer.writerow(flat)
-        self.file.flush()
+        try:
+            if self.path.endswith(".jsonl"):
+                self.file.write(json.dumps(flat) + "\n")
+            else:
+                if self.writer is None:
+                    self.writer = csv.DictWriter(self.file, fieldnames=list(flat))
+                    self.writer.writeheader()
+                self.writer.writerow(flat)
+            self.file.flush()
+        except OSError as exc:
+            self.failed = True
+            print(
+                f"nn: warning: training.log: cannot write {self.path} ({exc.strerror or exc}) at epoch "
+                f"{row.get('epoch')}; training continues, the log stops here",
+                file=sys.stderr,
+            )
 
     @hookimpl
     def nn_train_start(self, run: Any) -> None:
+        from nn_core.outputs import OutputError, open_log
+
         try:
-            self.file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed at train end)
+            self.file = open_log(self.path, "training.log")
+        except OutputError:
+            raise
         except OSError as exc:
             raise NNError(f"training.log: cannot write {self.path}: {exc.strerror}") from None
         for row in run.history:
@@ -68,8 +86,13 @@ class MetricsLogger:
 
     def close(self) -> None:
         if self.file is not None:
-            self.file.close()
-            self.file = None
+            file, self.file = self.file, None
+            try:
+                file.close()
+            except OSError as exc:  # the last rows' flush failed: the run is still good
+                if not self.failed:
+                    reason = exc.strerror or exc
+                    print(f"nn: warning: training.log: cannot write {self.path} ({reason})", file=sys.stderr)
 
 
 class EarlyStopping:
@@ -144,10 +167,10 @@ def run_callbacks(experiment: Any) -> list[Any]:
 
     training = experiment.spec.training
     callbacks: list[Any] = []
-    if training.log:
-        parent = os.path.dirname(training.log) or "."
-        if not os.path.isdir(parent):
-            raise NNError(f"training.log: directory {parent} does not exist")
+    if training.log is not None:
+        from nn_core.outputs import check_output_path, spec_inputs
+
+        check_output_path(training.log, inputs=spec_inputs(experiment.spec), what="training.log")
         callbacks.append(MetricsLogger(training.log))
     if training.early_stopping:
         callbacks.append(EarlyStopping(training.early_stopping, experiment))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,6 @@ from nn_core.modelfile import prefixed, read_archive, section, write_archive
 # Settings that may differ between the interrupted run and its resumption.
 RESUMABLE_DIFFERENCES = {"epochs", "checkpoint", "log", "early_stopping", "callbacks"}
 NAME = re.compile(r"^epoch-(\d+)(?:-step-(\d+))?\.ckpt$")
-TEMPORARY = re.compile(r"^\.epoch-\d+(?:-step-\d+)?\.ckpt\..+\.tmp$")  # atomic_write's, left by a killed writer
-STALE_SECONDS = 600
-"""A temporary checkpoint untouched this long belongs to a writer that died (a live one writes continuously)."""
 
 
 def _comparable(document: Any) -> Any:
@@ -90,7 +88,7 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     except (KeyError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else ""
         raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {reason}") from None
-    return {**loop_state, "history": history}
+    return {**loop_state, "history": history, "path": str(path)}
 
 
 def _check_loop_state(state: dict[str, Any]) -> None:
@@ -102,42 +100,146 @@ def _check_loop_state(state: dict[str, Any]) -> None:
     np.random.default_rng().bit_generator.state = state["shuffle_state"]  # the loop's generator is a PCG64 too
 
 
-class Checkpointer:
-    """Writes ``epoch-NNNNNN.ckpt`` into a directory, keeping the newest ``keep``."""
+LOCK_NAME = ".nn-checkpoints.lock"
 
-    def __init__(self, directory: str, every: int, keep: int) -> None:
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+class DirectoryLock:
+    """One training run per checkpoint directory: a lock file holding the owner's pid and host.
+
+    A second run is refused with one line naming the owner; a lock whose
+    process is gone (on this host) is stale and taken over.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / LOCK_NAME
+        self.held = False
+        self.owner = f"{os.getpid()} {socket.gethostname()}"
+
+    def acquire(self) -> None:
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                self._remove_if_stale()
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(self.owner + "\n")
+            self.held = True
+            return
+        raise NNError(f"cannot lock checkpoint directory {self.path.parent}: {self.path} keeps reappearing")
+
+    def _remove_if_stale(self) -> None:
+        """Remove a lock whose owner is gone; raise for a live (or unknowable) owner."""
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")[:200].strip()
+        except FileNotFoundError:
+            return
+        pid_text, _, host = text.partition(" ")
+        pid = int(pid_text) if pid_text.isdigit() else None
+        # Empty for a minute: its writer died between creating and filling it.
+        stale = (not text and self._age() > 60) or (
+            pid is not None and host == socket.gethostname() and (pid == os.getpid() or not _pid_alive(pid))
+        )
+        if stale:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            return
+        owner = f"process {pid} on {host or 'an unknown host'}" if pid is not None else "another process"
+        raise NNError(
+            f"checkpoint directory {self.path.parent} is in use by another nn run ({owner}); give this run its own "
+            f"training.checkpoint.dir (or delete {self.path} if that run is gone)"
+        )
+
+    def _age(self) -> float:
+        try:
+            return time.time() - self.path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        with contextlib.suppress(OSError):
+            if self.path.read_text(encoding="utf-8", errors="replace").strip() == self.owner:
+                self.path.unlink()
+
+
+class Checkpointer:
+    """Writes ``[PREFIX]epoch-NNNNNN.ckpt`` into a directory, keeping this run's newest ``keep``.
+
+    Rotation only ever deletes checkpoints this run wrote (and the one it
+    resumed from), oldest first by (epoch, step) as integers; never another
+    run's file, never the one just written. With ``lock`` the directory is
+    this run's alone while it trains (see :class:`DirectoryLock`).
+    """
+
+    def __init__(self, directory: str, every: int, keep: int, *, prefix: str = "", lock: bool = False) -> None:
         self.directory = Path(directory)
         self.every = every
         self.keep = keep
+        self.prefix = prefix
         self.last_path: Path | None = None
+        self.lock = DirectoryLock(self.directory) if lock else None
+        self.owned: dict[Path, tuple[int, int]] = {}
+        """This run's checkpoints on disk: path → (next epoch, next step)."""
+
+    def start(self) -> None:
+        """Take the directory's lock (a run already using it is an error); a directory we cannot create warns."""
+        if self.lock is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # reported, as a warning, by each write
+        with contextlib.suppress(OSError):  # a read-only directory: each write warns; no other run writes there
+            self.lock.acquire()
+
+    def stop(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+
+    def adopt(self, path: str | os.PathLike[str], next_epoch: int, next_step: int) -> None:
+        """Count the checkpoint a run resumed from as its own, when it lies in this directory."""
+        resumed = Path(path)
+        with contextlib.suppress(OSError):
+            if resumed.parent.resolve() == self.directory.resolve() and resumed.name.startswith(self.prefix):
+                self.owned[resumed] = (next_epoch, next_step)
 
     def path_for(self, next_epoch: int, next_step: int) -> Path:
         if next_step:
-            return self.directory / f"epoch-{next_epoch:06d}-step-{next_step:06d}.ckpt"
-        return self.directory / f"epoch-{next_epoch - 1:06d}.ckpt"
+            return self.directory / f"{self.prefix}epoch-{next_epoch:06d}-step-{next_step:06d}.ckpt"
+        return self.directory / f"{self.prefix}epoch-{next_epoch - 1:06d}.ckpt"
 
     def write(self, run: Any, loop_state: dict[str, Any]) -> Path:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ModelFileError(f"cannot create checkpoint directory {self.directory}: {exc.strerror}") from None
-        path = self.path_for(loop_state["next_epoch"], loop_state["next_step"])
+        order = (int(loop_state["next_epoch"]), int(loop_state["next_step"]))
+        path = self.path_for(*order)
         save_checkpoint(path, run, loop_state)
         self.last_path = path
-        self._prune()
+        self.owned[path] = order
+        self._prune(path)
         return path
 
-    def _prune(self) -> None:
-        try:
-            names = list(self.directory.iterdir())
-        except OSError:  # e.g. a directory we may write but not list: keeping old checkpoints is harmless
-            return
-        ours = sorted(p for p in names if NAME.match(p.name))
-        stale = time.time() - STALE_SECONDS
-        for old in ours[: max(0, len(ours) - self.keep)]:
+    def _prune(self, newest: Path) -> None:
+        """Delete this run's oldest checkpoints beyond ``keep``; never ``newest``."""
+        ranked = sorted(self.owned, key=lambda p: self.owned[p])
+        for old in ranked[: max(0, len(ranked) - self.keep)]:
+            if old == newest:
+                continue
             with contextlib.suppress(OSError):
                 old.unlink()
-        for temporary in (p for p in names if TEMPORARY.match(p.name)):
-            with contextlib.suppress(OSError):
-                if temporary.stat().st_mtime < stale:
-                    temporary.unlink()
+            del self.owned[old]

@@ -55,15 +55,11 @@ def _load(args: argparse.Namespace) -> Any:
     return load_spec(args.spec, args.overrides, _registry())
 
 
-def _check_writable(path: str) -> None:
-    """Fail before hours of training, not after, when the output cannot be written."""
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise NNError(f"cannot write {path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise NNError(f"cannot write {path}: directory {parent} is not writable")
-    if os.path.isdir(path):
-        raise NNError(f"cannot write {path}: it is a directory")
+def _output(path: str | None, inputs: list[str | None], *, what: str = "-o", stdout_ok: bool = False) -> str:
+    """Fail before hours of training, not after, when the output cannot or must not be written."""
+    from nn_core.outputs import check_output_path
+
+    return check_output_path(path, inputs=inputs, what=what, stdout_ok=stdout_ok)
 
 
 # -- commands ---------------------------------------------------------------------
@@ -134,23 +130,38 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nn_core.checkpoint import load_checkpoint, restore
     from nn_core.experiment import build
     from nn_core.model import model_from_run
+    from nn_core.outputs import same_file, spec_inputs
     from nn_core.plugins import default_plugins
     from nn_core.training import Interrupted, train
 
     spec = _load(args)
-    if args.output:
-        _check_writable(args.output)
+    if args.resume is not None and not args.resume:
+        raise NNError("--resume is empty; name the checkpoint to continue from")
+    inputs: list[str | None] = [args.spec, *spec_inputs(spec), args.resume]
+    if args.output is not None:
+        _output(args.output, inputs)
+        log = spec.training.log
+        if log and (os.path.abspath(log) == os.path.abspath(args.output) or same_file(log, args.output)):
+            raise NNError(f"-o {args.output} is also training.log; write the model and the log to different files")
     resume = None
-    if args.resume:
+    if args.resume is not None:
         arrays, meta = load_checkpoint(args.resume)
     experiment = build(spec, _registry())
-    if args.resume:
+    if args.resume is not None:
         resume = restore(experiment, arrays, meta, args.resume)
     pm, _ = default_plugins()
     progress = Progress(spec.training.epochs, args.quiet)
     fallback_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else None
+    fallback_prefix = f"{os.path.basename(args.output)}." if args.output else ""
     try:
-        run = train(experiment, pm=pm, on_log=progress, resume=resume, checkpoint_dir=fallback_dir)
+        run = train(
+            experiment,
+            pm=pm,
+            on_log=progress,
+            resume=resume,
+            checkpoint_dir=fallback_dir,
+            checkpoint_prefix=fallback_prefix,
+        )
     except Interrupted as stop:
         progress.close()
         print(f"nn: {stop}", file=sys.stderr)
@@ -210,11 +221,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.prediction import read_inputs, write_predictions
 
     registry = _registry()
+    from nn_core.outputs import STDOUT, spec_inputs
+
     model = load_model(args.model, registry)
-    _check_writable(args.output)
+    output = _output(args.output, [args.model, args.inputs, *spec_inputs(model.spec)], stdout_ok=True)
     X = read_inputs(model, args.inputs, registry)
-    rows = write_predictions(model, args.output, X, args.proba, registry)
-    print(f"wrote {rows} predictions to {args.output}")
+    rows = write_predictions(model, output, X, args.proba, registry)
+    if output == STDOUT:
+        print(f"wrote {rows} predictions to standard output", file=sys.stderr)
+    else:
+        print(f"wrote {rows} predictions to {args.output}")
     return 0
 
 
@@ -247,17 +263,21 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     pyplot()  # fail early, with the install hint, when matplotlib is missing
     registry = _registry()
-    _check_writable(args.output)
     if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind)
+        _output(args.output, [args.target])
         return int(args.plot_kinds[args.what](args, _plugins()))
     if args.what == "activation":
         from nn_core.plotting.activation import plot_activation
 
+        _output(args.output, [])
         plot_activation(registry.create("activation", args.target, args.backend), args.output)
     else:
         from nn_core.model import load_model
+        from nn_core.outputs import spec_inputs
 
+        _output(args.output, [args.target])
         model = load_model(args.target, registry)
+        _output(args.output, [args.target, *spec_inputs(model.spec)])
         if args.what == "history":
             from nn_core.plotting.history import plot_history
 
@@ -277,8 +297,10 @@ def cmd_animate(args: argparse.Namespace) -> int:
     from nn_core.plotting.animate import animate
 
     pyplot()
+    from nn_core.outputs import spec_inputs
+
     spec = _load(args)
-    _check_writable(args.output)
+    _output(args.output, [args.spec, *spec_inputs(spec)])
     every = args.every or max(1, spec.training.epochs // 60)
     if every < 1:
         raise NNError("--every must be at least 1")
@@ -431,7 +453,7 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p = sub.add_parser("predict", help="predict for a CSV of inputs (Kaggle test.csv → submission)")
     p.add_argument("model", help="model file written by nn train -o")
     p.add_argument("inputs", help="CSV of inputs (or the format of the model's dataset, e.g. Kaggle's test.csv)")
-    p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write (- for standard output)")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.set_defaults(func=cmd_predict)
 

@@ -7,25 +7,23 @@ metadata as UTF-8 JSON bytes. Reading never calls ``np.load``: each member's
 object and structured dtypes are refused, and the number of members and their
 total size are bounded, so an untrusted file can neither run code nor make
 nn allocate more memory than the file can hold. Files are written to a
-temporary name in the target directory, synced and renamed, so a crash (or
+temporary name in the target directory, synced and renamed (:mod:`nn_core.outputs`), so a crash (or
 SIGKILL) never leaves a half-written file where a good one was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import stat
-import tempfile
 import zipfile
-from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from nn_core.errors import ModelFileError
+from nn_core.outputs import OutputError, atomic_write
 
 FORMAT = "nn"
 FORMAT_VERSION = 1
@@ -40,29 +38,6 @@ MAX_NPY_HEADER = 10_000  # numpy's own default limit
 _CHUNK = 1 << 20
 
 
-def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a plain open() would honour the umask
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_archive(
     path: str | os.PathLike[str], kind: str, arrays: dict[str, np.ndarray], metadata: dict[str, Any]
 ) -> None:
@@ -73,6 +48,8 @@ def write_archive(
     members: dict[str, Any] = {METADATA_KEY: blob, **{name: np.ascontiguousarray(a) for name, a in arrays.items()}}
     try:
         atomic_write(path, lambda f: np.savez(f, **members))
+    except OutputError:
+        raise
     except OSError as exc:
         raise ModelFileError(f"cannot write {kind} file {path}: {exc.strerror or exc}") from None
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from typing import Any
 
 import numpy as np
 
 from nn_core.errors import DataError
 from nn_core.experiment import instantiate
-from nn_core.modelfile import atomic_write
+from nn_core.outputs import STDOUT, atomic_write
 from nn_core.registry import Registry
 
 
@@ -68,7 +69,21 @@ def read_inputs(model: Any, path: str, registry: Registry) -> np.ndarray:
 
 
 def write_predictions(model: Any, path: str, X: np.ndarray, with_proba: bool, registry: Registry) -> int:
-    """Predict for X and write ``path``; returns the number of rows written."""
+    """Predict for X and write ``path`` (:data:`~nn_core.outputs.STDOUT`: standard output); returns the row count."""
+    if path == STDOUT:
+        # The dataset's own writer takes a path: let it write a private file, then copy that out.
+        import shutil
+        import sys
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="nn-predict-") as folder:
+            private = os.path.join(folder, "predictions.csv")
+            rows = write_predictions(model, private, X, with_proba, registry)
+            sys.stdout.flush()
+            with open(private, "rb") as f:
+                shutil.copyfileobj(f, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        return rows
     proba = model.predict_proba(X)
     labels = model.predict(X)
     dataset = instantiate(model.spec.data.dataset, registry, model.spec.backend)

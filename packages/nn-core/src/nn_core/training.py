@@ -57,12 +57,12 @@ class Interrupted(NNError):
 
     exit_code = 130
 
-    def __init__(self, run: Run, checkpoint: str | None, reason: str = "") -> None:
+    def __init__(self, run: Run, checkpoint: str | None, reason: str = "", why: str = "") -> None:
         self.run = run
         self.checkpoint = checkpoint
         where = f"epoch {run.epoch + 1}"
         if checkpoint:
-            message = f"interrupted in {where}; checkpoint written to {checkpoint}"
+            message = f"interrupted in {where}; checkpoint written to {checkpoint}{why}"
         else:
             message = f"interrupted in {where}; no checkpoint written{reason}"
         super().__init__(message)
@@ -233,28 +233,62 @@ class _Loop:
             return None
 
     def _interrupted(self, epoch: int, next_step: int) -> None:
+        path = self._checkpoint(epoch, next_step) if self.checkpointer is not None else None
+        self._raise_interrupted(path)
+
+    def _raise_interrupted(self, path: str | None) -> None:
         if self.checkpointer is None:
-            raise Interrupted(self.run, None, " (set training.checkpoint.dir to keep interrupted runs)")
-        path = self._checkpoint(epoch, next_step)
-        raise Interrupted(self.run, path)
+            raise Interrupted(
+                self.run, None, " (training.checkpoint is not set and there is no -o to write one beside: set either)"
+            )
+        if path is None:
+            raise Interrupted(self.run, None, " (writing it failed: see the warning above)")
+        why = "" if self.training.checkpoint is not None else " (beside -o, as training.checkpoint is not set)"
+        raise Interrupted(self.run, path, why=why)
 
     def minimize(self) -> None:
-        """Full-batch quasi-Newton training: one iteration counts as one epoch."""
-        run, network = self.run, self.network
+        """Full-batch quasi-Newton training: one iteration counts as one epoch.
+
+        The minimizer calls back after every iteration, and the callback keeps
+        every promise a step run keeps: logging and ``training.log``, the
+        ``nn_epoch_end`` hooks (early stopping), checkpoints every
+        ``training.checkpoint.every`` iterations, and Ctrl-C (a checkpoint,
+        then :class:`Interrupted`). It stops the minimizer by raising.
+        """
+        run, network, training = self.run, self.network, self.training
+        checkpoint = training.checkpoint
 
         def callback(flat: Any) -> None:
             network.flat_params[...] = flat
             run.epoch += 1
+            epoch = run.epoch
             if not network.is_finite():
                 _check_finite(run, None)
-            if run.epoch % self.training.log_every == 0:
-                self.log()
-            if run.epoch >= self.training.epochs or self.interrupt.requested:
+            logged = epoch % training.log_every == 0 or epoch == training.epochs
+            metrics = self.log() if logged else None
+            if self.listens and any(call_lifecycle(self.pm, "nn_epoch_end", run=run, epoch=epoch, metrics=metrics)):
+                run.stop_requested = True
+            if checkpoint is not None and self.checkpointer is not None and epoch % checkpoint.every == 0:
+                self._checkpoint(epoch + 1, 0)
+            if self.interrupt.requested:
+                # The iteration is complete: its end is the (epoch + 1, step 0) state.
+                path = None
+                if self.checkpointer is not None:
+                    done = self.checkpointer.last_path == self.checkpointer.path_for(epoch + 1, 0)
+                    path = str(self.checkpointer.last_path) if done else self._checkpoint(epoch + 1, 0)
+                self._raise_interrupted(path)
+            if run.stop_requested:
+                if not logged:
+                    self.log()
+                raise _EnoughIterations
+            if epoch >= training.epochs:
                 raise _EnoughIterations
 
         def fun(flat: Any) -> tuple[float, Any]:
             return network.loss_and_gradient(flat, self.X, self.Y)
 
+        if run.epoch >= training.epochs:
+            return
         with suppress(_EnoughIterations):
             network.flat_params[...] = self.optimizer.minimize(fun, network.flat_params.copy(), callback)
         if run.history[-1]["epoch"] != run.epoch:
@@ -289,6 +323,7 @@ def train(
     on_log: Callable[[Run, Metrics], None] | None = None,
     resume: dict[str, Any] | None = None,
     checkpoint_dir: str | None = None,
+    checkpoint_prefix: str = "",
 ) -> Run:
     """Train ``experiment`` as its spec says; return the finished :class:`Run`.
 
@@ -297,7 +332,8 @@ def train(
     run. ``on_log`` receives the metrics at each log interval. ``resume`` is
     the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
     the end of a step and raises :class:`Interrupted` after writing a
-    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``).
+    checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``, its
+    name starting with ``checkpoint_prefix``).
     """
     from nn_core.callbacks import run_callbacks
     from nn_core.checkpoint import Checkpointer
@@ -310,13 +346,23 @@ def train(
     callbacks = run_callbacks(experiment)
     for callback in callbacks:
         pm.register(callback)
+    loop: _Loop | None = None
     try:
         loop = _Loop(run, pm, on_log)
         spec_checkpoint = experiment.spec.training.checkpoint
         if spec_checkpoint is not None:
-            loop.checkpointer = Checkpointer(spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep)
+            loop.checkpointer = Checkpointer(
+                spec_checkpoint.dir, spec_checkpoint.every, spec_checkpoint.keep, lock=True
+            )
         elif checkpoint_dir is not None:
-            loop.checkpointer = Checkpointer(checkpoint_dir, experiment.spec.training.epochs + 1, 1)
+            # Only a Ctrl-C writes here; the prefix keeps it apart from other runs' files in that folder.
+            loop.checkpointer = Checkpointer(
+                checkpoint_dir, experiment.spec.training.epochs + 1, 1, prefix=checkpoint_prefix
+            )
+        if loop.checkpointer is not None:
+            loop.checkpointer.start()
+            if resume is not None and resume.get("path"):
+                loop.checkpointer.adopt(resume["path"], int(resume["next_epoch"]), int(resume["next_step"]))
         # Overflow inside a diverging step is reported by the finiteness guard, with
         # the epoch and a hint, instead of as a numpy warning per operation.
         with (
@@ -326,6 +372,15 @@ def train(
         ):
             if resume is not None:
                 loop.resume_from(resume)
+                if getattr(experiment.optimizer, "full_batch", False):
+                    import sys
+
+                    print(
+                        f"nn: warning: {experiment.spec.optimizer.type} keeps its curvature estimate inside the "
+                        "minimizer, which a checkpoint cannot hold: the resumed run starts a fresh estimate from "
+                        "the checkpoint's weights, so it will not match an uninterrupted run bit for bit",
+                        file=sys.stderr,
+                    )
             else:
                 loop.log()
             call_lifecycle(pm, "nn_train_start", run=run)
@@ -337,6 +392,8 @@ def train(
             run.train_seconds = time.perf_counter() - started
             call_lifecycle(pm, "nn_train_end", run=run)
     finally:
+        if loop is not None and loop.checkpointer is not None:
+            loop.checkpointer.stop()
         for callback in callbacks:
             if hasattr(callback, "close"):
                 callback.close()

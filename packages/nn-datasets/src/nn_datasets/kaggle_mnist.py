@@ -132,20 +132,24 @@ def load_kaggle_test(folder: str | os.PathLike[str], *, scale: bool = True, cach
 def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray) -> None:
     """Write predicted digits as Kaggle expects: ``ImageId,Label`` with ImageId from 1.
 
-    Written to a temporary file and renamed, so a failure never leaves half a submission.
+    Written through :func:`nn_core.outputs.atomic_write` (an ``O_EXCL``
+    temporary file beside ``path``, renamed), so a failure never leaves half a
+    submission and a symlink planted at a predictable name is never followed.
     """
+    from nn_core.outputs import OutputError, atomic_write, check_output_path
+
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
     path = Path(path).expanduser()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     rows = "".join(f"{i},{int(label)}\n" for i, label in enumerate(labels, start=1))
+    data = ("ImageId,Label\n" + rows).encode("utf-8")
     try:
-        with open(tmp, "w", newline="\n") as f:
-            f.write("ImageId,Label\n" + rows)
-        os.replace(tmp, path)
+        check_output_path(path, what="submission")
+        atomic_write(path, lambda f: f.write(data))
+    except OutputError as exc:
+        raise DataError(str(exc)) from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise DataError(f"{path}: cannot write the submission ({exc.strerror or exc})") from None
 
 

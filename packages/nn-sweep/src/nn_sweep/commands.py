@@ -106,9 +106,9 @@ def cmd_ensemble(args: argparse.Namespace, plugins: Any) -> int:
     for source in args.sources:
         path = Path(source)
         sources.extend(top_models(path, args.top) if path.is_dir() else [(path, str(path))])
-    out = Path(args.output)
-    if out.resolve() in {p.resolve() for p, _ in sources}:
-        raise NNError(f"-o {out} is one of the ensemble's members; write the ensemble elsewhere")
+    from nn_core.outputs import check_output_path
+
+    out = Path(check_output_path(args.output, inputs=[p for p, _ in sources]))
     members = [load_model(path, registry) for path, _ in sources]
     names = [name for _, name in sources]
     check_members(members, names)

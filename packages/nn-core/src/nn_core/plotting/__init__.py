@@ -23,7 +23,7 @@ def save(fig: Any, path: str) -> None:
     """Write a figure to exactly ``path`` (format from its suffix), atomically."""
     import os
 
-    from nn_core.modelfile import atomic_write
+    from nn_core.outputs import atomic_write
 
     suffix = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     try:

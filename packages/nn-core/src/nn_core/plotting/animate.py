@@ -15,6 +15,7 @@ import numpy as np
 
 from nn_core.errors import NNError
 from nn_core.hookspecs import hookimpl
+from nn_core.outputs import atomic_path
 from nn_core.plotting.boundary import draw, grid_for, regions
 
 
@@ -86,14 +87,11 @@ def animate(spec: Any, registry: Any, path: str, every: int, fps: int = 8) -> in
 
     movie = animation.FuncAnimation(fig, frame, frames=len(recorder.frames), blit=False)
     writer = animation.PillowWriter(fps=fps) if suffix == ".gif" else animation.FFMpegWriter(fps=fps)
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.partial{suffix}")
     try:
-        movie.save(tmp, writer=writer)
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=suffix) as tmp:  # the writer picks its format from the name
+            movie.save(str(tmp), writer=writer)
     except OSError as exc:
         raise NNError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         plt.close(fig)
     return len(recorder.frames)
