@@ -43,11 +43,12 @@ def summarize(records: list[dict[str, Any]], metric: str, mode: str) -> list[dic
         rows.append(row)
     sign = -1.0 if mode == "max" else 1.0
 
-    def order(row: dict[str, Any]) -> tuple[int, float]:
+    def order(row: dict[str, Any]) -> tuple[int, float, str]:
+        # ties (and failures) by spec hash: the ranking never depends on which trial finished first
         value = row.get("objective")
         if value is None or not math.isfinite(value):
-            return (1, 0.0)
-        return (0, sign * value)
+            return (1, 0.0, row["spec_hash"])
+        return (0, sign * value, row["spec_hash"])
 
     rows.sort(key=order)
     for rank, row in enumerate(rows, 1):

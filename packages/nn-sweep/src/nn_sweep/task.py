@@ -67,6 +67,21 @@ def _latest_checkpoint(directory: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def _release_dead_attempts_lock(checkpoints: Path) -> None:
+    """Remove the checkpoint-directory lock an earlier attempt of this trial left behind.
+
+    nn's lock keeps two runs out of one directory, and it is taken over only
+    when its owner is a dead process on the same host. Here the owner can only
+    be an earlier attempt of this very trial (the directory is named by the
+    trial's hash), and Dask starts a new attempt only after declaring the
+    worker that ran the previous one gone: often on another machine, where
+    nn cannot see that the owner died.
+    """
+    from nn_core.checkpoint import LOCK_NAME
+
+    (checkpoints / LOCK_NAME).unlink(missing_ok=True)
+
+
 def trial_document(document: dict[str, Any], directory: Path, every: int, fold: bool) -> dict[str, Any]:
     """The resolved spec as this trial trains it: its own checkpoints, no shared log, whole data for folds."""
     doc = json.loads(json.dumps(document))
@@ -127,6 +142,7 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
         document = trial_document(task["document"], directory, task["checkpoint_every"], fold is not None)
         spec = load_spec(document, registry=registry)
         experiment = _experiment(spec, registry, fold, task.get("folds"), task.get("cv_seed", 0))
+        _release_dead_attempts_lock(directory / CHECKPOINTS)
         resume = None
         checkpoint = _latest_checkpoint(directory / CHECKPOINTS)
         if checkpoint is not None:
