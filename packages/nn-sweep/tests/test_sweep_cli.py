@@ -142,3 +142,55 @@ def test_cross_validation_reports_mean_and_sd_over_folds(tmp_path: Path) -> None
         assert 0.05 <= trial["overrides"]["optimizer.lr"] <= 0.5
     table = nn("sweep", str(sweep), "-o", str(tmp_path / "runs"), "--resume")
     assert "dev.loss (mean ± sd)" in table.stdout and "±" in table.stdout.splitlines()[-2]
+
+
+INTERRUPTIBLE = """\
+spec: spec.yaml
+search: {type: grid}
+params:
+  seed: {range: [0, 4]}
+objective: {metric: dev.accuracy, mode: max}
+"""
+
+
+def test_ctrl_c_then_resume_runs_only_the_unfinished_trials(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sweep = write_sweep(tmp_path, INTERRUPTIBLE, epochs=800)
+    runs = tmp_path / "runs"
+    command = [sys.executable, "-m", "nn_core.cli", "sweep", str(sweep), "-o", str(runs), "--workers", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if (runs / "trials.jsonl").exists() and (runs / "trials.jsonl").read_text().count("\n") >= 1:
+                break
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    before = _records(runs)
+    assert 1 <= len(before) < 4, "the sweep should have been interrupted after its first trial"
+    assert process.returncode == 130
+    assert f"nn sweep {sweep} -o {runs} --resume" in stderr
+    resumed = nn("sweep", str(sweep), "-o", str(runs), "--workers", "1", "--resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    result = json.loads(resumed.stdout)
+    assert result["skipped"] == len(before) and result["ran"] == 4 - len(before)
+    after = _records(runs)
+    assert after[: len(before)] == before and sorted(r["overrides"]["seed"] for r in after) == [0, 1, 2, 3]
+
+
+def test_resources_no_worker_offers_are_refused_before_submitting(tmp_path: Path) -> None:
+    sweep = write_sweep(tmp_path, INTERRUPTIBLE + "resources: {gpus: 1}\n", epochs=5)
+    done = nn("sweep", str(sweep), "-o", str(tmp_path / "runs"), "--workers", "1")
+    assert done.returncode == 1
+    assert "nn: error: no worker offers resources {'gpus': 1.0} that each trial needs" in done.stderr
+    assert '--resources "gpus=1"' in done.stderr
+    assert not (tmp_path / "runs" / "trials.jsonl").read_text()
