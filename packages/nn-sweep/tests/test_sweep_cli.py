@@ -194,3 +194,19 @@ def test_resources_no_worker_offers_are_refused_before_submitting(tmp_path: Path
     assert "nn: error: no worker offers resources {'gpus': 1.0} that each trial needs" in done.stderr
     assert '--resources "gpus=1"' in done.stderr
     assert not (tmp_path / "runs" / "trials.jsonl").read_text()
+
+
+def test_errors_found_before_any_engine_starts_point_into_the_sweep_file(tmp_path: Path) -> None:
+    sweep = write_sweep(tmp_path, SWEEP.replace("optimizer.lr:", "optimizer.lrr:").replace("[0, 3]", "[3]"))
+    done = nn("sweep", str(sweep), "-o", str(tmp_path / "runs"))
+    assert done.returncode == 1 and not (tmp_path / "runs").exists()
+    assert done.stderr == (
+        f"nn: error: every trial's spec is invalid; the first: {sweep}:3:18: params.optimizer.lrr = 0.3: "
+        "optimizer.lrr: unknown parameter for 'sgd' 'lrr'; did you mean 'lr'? (allowed: lr, momentum, nesterov)\n"
+    )
+    (tmp_path / "other.yaml").write_text(SWEEP.replace("spec: spec.yaml", "spec: ../nowhere.yaml"))
+    done = nn("sweep", str(tmp_path / "other.yaml"), "-o", str(tmp_path / "runs"))
+    assert done.stderr == (
+        f"nn: error: {tmp_path / 'other.yaml'}:1:7: spec: {tmp_path / '../nowhere.yaml'} not found "
+        "(the path is relative to the sweep file)\n"
+    )

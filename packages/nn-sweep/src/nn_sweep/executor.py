@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from nn_core.errors import NNError
 
-CONNECT_TIMEOUT = "30s"
+CONNECT_TIMEOUT = "10s"
 
 
 class Completion(Protocol):

@@ -55,6 +55,9 @@ def plan(sweep: Sweep, registry: Any) -> list[Trial]:
     """
     from nn_core.spec import load_spec
 
+    if not sweep.spec_path.exists():
+        where = sweep.locations.get("spec", sweep.source)
+        raise NNError(f"{where}: spec: {sweep.spec_path} not found (the path is relative to the sweep file)")
     load_spec(sweep.spec_path, (), registry)  # the spec itself must be valid: its errors point into it
     if sweep.search == "tpe":
         TpeSearch(sweep)  # optuna installed?
@@ -68,7 +71,7 @@ def plan(sweep: Sweep, registry: Any) -> list[Trial]:
                 trials.append(trial)
     valid = [t for t in trials if t.invalid is None]
     if not valid:
-        raise NNError(f"{sweep.source}: every trial's spec is invalid, e.g. {trials[0].invalid}")
+        raise NNError(f"every trial's spec is invalid; the first: {trials[0].invalid}")
     return trials
 
 

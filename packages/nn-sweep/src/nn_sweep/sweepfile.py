@@ -135,6 +135,8 @@ class Sweep:
     retries: int = 2
     resources: dict[str, float] = field(default_factory=dict)
     checkpoint_every: int | None = None
+    locations: dict[str, str] = field(default_factory=dict)
+    """``file:line:col`` of each swept parameter, for errors its values cause."""
 
 
 def _domain(path: str, value: Any, where: tuple[Any, ...], doc: Document) -> Domain:
@@ -189,6 +191,8 @@ def _did_you_mean(doc: Document, path: tuple[Any, ...]) -> str:
 
 def read_sweep(path: str | FsPath) -> Sweep:
     """Read and check a sweep file; raise :class:`SpecError` with every problem found."""
+    if not FsPath(path).exists():
+        raise SpecError([SpecIssue((), "sweep file not found", str(path))])
     doc = read_spec(path)
     if not isinstance(doc.data, dict):
         raise SpecError([doc.issue((), "a sweep file must be a mapping of keys")])
@@ -232,4 +236,10 @@ def read_sweep(path: str | FsPath) -> Sweep:
         retries=data.get("retries", 2),
         resources=resources,
         checkpoint_every=data.get("checkpoint_every"),
+        locations={"spec": _location(doc, ("spec",)), **{d.path: _location(doc, ("params", d.path)) for d in params}},
     )
+
+
+def _location(doc: Document, path: tuple[Any, ...]) -> str:
+    line, column = doc.position(path)
+    return f"{doc.source}:{line}:{column}" if line is not None else str(doc.source)

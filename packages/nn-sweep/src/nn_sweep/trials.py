@@ -64,12 +64,24 @@ def resolve(sweep: Sweep, number: int, assignment: Assignment, registry: Any) ->
     try:
         spec = load_spec(sweep.spec_path, overrides, registry)
     except SpecError as exc:
-        reason = str(exc.issues[0]) + (f" (and {len(exc.issues) - 1} more)" if len(exc.issues) > 1 else "")
+        reason = _reason(sweep, assignment, exc.issues[0])
+        reason += f" (and {len(exc.issues) - 1} more)" if len(exc.issues) > 1 else ""
         key = spec_hash({"invalid": assignment})
         return [Trial(number, assignment, key, None, fold, invalid=reason) for fold in folds]
     document = json.loads(json.dumps(dict(spec.document), default=list))
     digest = spec_hash(document)
     return [Trial(number, assignment, digest, document, fold) for fold in folds]
+
+
+def _reason(sweep: Sweep, assignment: Assignment, issue: Any) -> str:
+    """A spec error one of the swept values caused, pointing at that parameter in the sweep file."""
+    from nn_core.spec import format_path
+
+    for path, value in assignment.items():
+        if issue.source == f"(--set {as_override(path, value)})":
+            where = sweep.locations.get(path, sweep.source)
+            return f"{where}: params.{path} = {json.dumps(value)}: {format_path(issue.path)}: {issue.message}"
+    return str(issue)
 
 
 def read_records(directory: Path) -> list[dict[str, Any]]:
