@@ -182,6 +182,19 @@ def _task(trial: Trial, sweep: Sweep, directory: Path) -> dict[str, Any]:
     }
 
 
+def trial_resources(sweep: Sweep, trial: Trial) -> dict[str, float]:
+    """The Dask worker resources one trial holds: the sweep file's, plus a GPU for a spec on ``device: cuda``.
+
+    So a sweep over ``device: [cpu, cuda]`` (or over backends) sends its CUDA
+    trials to workers started with ``--resources "gpus=1"`` and the rest anywhere.
+    """
+    resources = dict(sweep.resources)
+    device = (trial.document or {}).get("device")
+    if isinstance(device, str) and device.startswith("cuda") and "gpus" not in resources:
+        resources["gpus"] = 1.0
+    return resources
+
+
 def _one_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
@@ -280,7 +293,8 @@ def _execute(
     try:
         check = getattr(executor, "check_resources", None)
         if check is not None:
-            check(sweep.resources)
+            for wanted in {tuple(sorted(trial_resources(sweep, t).items())) for t in trials} or {()}:
+                check(dict(wanted))
         source: Planned | Proposed
         if sweep.search == "tpe":
             source = Proposed(sweep, registry, finished, max(1, len(getattr(executor, "workers", dict)())))
@@ -304,7 +318,7 @@ def _execute(
                         run_trial,
                         _task(trial, sweep, directory),
                         key=f"nn-trial-{trial.key}",
-                        resources=sweep.resources,
+                        resources=trial_resources(sweep, trial),
                         retries=sweep.retries,
                     )
                     futures[future] = trial
