@@ -54,11 +54,11 @@ def sweep_file(directory: Path) -> Path:
 
 
 def _trials(directory: Path) -> tuple[Any, list[Any], Any]:
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import build_registry, get_plugin_manager
     from nn_sweep.sweep import plan
     from nn_sweep.sweepfile import read_sweep
 
-    registry = default_registry()
+    registry = build_registry(get_plugin_manager())
     sweep = read_sweep(sweep_file(directory))
     trials = plan(sweep, registry)
     return sweep, trials, registry
