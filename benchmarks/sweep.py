@@ -54,11 +54,11 @@ def sweep_file(directory: Path) -> Path:
 
 
 def _trials(directory: Path) -> tuple[Any, list[Any], Any]:
-    from nn_core.plugins import build_registry, get_plugin_manager
+    from nn_core.plugins import load_plugins
     from nn_sweep.sweep import plan
     from nn_sweep.sweepfile import read_sweep
 
-    registry = build_registry(get_plugin_manager())
+    registry = load_plugins().registry
     sweep = read_sweep(sweep_file(directory))
     trials = plan(sweep, registry)
     return sweep, trials, registry

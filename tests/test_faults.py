@@ -186,7 +186,7 @@ class Boom:
 
 def test_failing_plugin_with_the_real_plugins(scratch: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     pm = get_plugin_manager(plugins=[(Boom, "nn-boom")])
-    monkeypatch.setattr(plugins, "_default", (pm, build_registry(pm)))
+    monkeypatch.setattr(plugins, "load_plugins", lambda *a, **k: plugins.Plugins(pm, build_registry(pm)))
     out = scratch["out"]
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):

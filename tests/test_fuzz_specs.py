@@ -34,13 +34,13 @@ from hypothesis import strategies as st
 
 from nn_core import build, cli, train
 from nn_core.errors import NNError
-from nn_core.plugins import default_registry
+from nn_core.plugins import load_plugins
 from nn_core.spec import Spec, SpecError, load_spec
 
 SPECS = sorted((Path(__file__).resolve().parents[1] / "specs").glob("*.yaml"))
 TEXTS = {path.name: path.read_text(encoding="utf-8") for path in SPECS}
 DOCS = {name: yaml.safe_load(text) for name, text in TEXTS.items()}
-REGISTRY = default_registry()
+REGISTRY = load_plugins().registry
 
 FUZZ = settings(
     max_examples=300,

@@ -70,10 +70,10 @@ def test_activation(name: str, tmp_path: Path) -> None:
 
 def test_activation_derivative_is_the_backward() -> None:
     from nn_core.plotting.activation import curves
-    from nn_core.plugins import default_registry
+    from nn_core.plugins import load_plugins
 
     x = np.linspace(-3, 3, 61)
-    y, dy = curves(default_registry().create("activation", "tanh", "numpy"), x)
+    y, dy = curves(load_plugins().registry.create("activation", "tanh", "numpy"), x)
     assert np.allclose(y, np.tanh(x)) and np.allclose(dy, 1 - np.tanh(x) ** 2)
 
 

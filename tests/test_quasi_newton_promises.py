@@ -21,7 +21,7 @@ import pytest
 from nn_core import build, cli, hookimpl, load_spec, train
 from nn_core.checkpoint import load_checkpoint, restore
 from nn_core.modelfile import section
-from nn_core.plugins import default_plugins
+from nn_core.plugins import load_plugins
 from nn_core.training import Interrupted
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +43,13 @@ class CtrlCAt:
 
 
 @pytest.fixture
-def pm_with() -> Any:
-    pm, _ = default_plugins()
+def pm_with(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The installed plugins plus test callbacks; also what the CLI loads during the test."""
+    import nn_core.plugins
+
+    loaded = load_plugins()
+    monkeypatch.setattr(nn_core.plugins, "load_plugins", lambda *a, **k: loaded)
+    pm = loaded.pm
     added: list[Any] = []
 
     def register(plugin: Any) -> Any:

@@ -49,7 +49,7 @@ def test_logistic_baseline_about_66_percent() -> None:
 
 def test_float32_trains_without_nan() -> None:
     run = train(build(load_spec(SPECS / "spirals.yaml", ["dtype=float32"])))
-    assert run.experiment.network.flat_params.dtype == np.float32
+    assert run.experiment.network.state_arrays()["layers.0.weight"].dtype == np.float32
     assert run.final_metrics["train"]["accuracy"] >= 0.99
 
 

@@ -21,8 +21,8 @@ def test_distribution_conforms() -> None:
     # Registration (imports, valid classes, no clash) and every component, in one report.
     checked = check_distribution(DISTRIBUTION)
     assert checked == [
-        "activation 'swish' (nn-example-plugin 0.1.0)",
-        "optimizer 'lion' (nn-example-plugin 0.1.0)",
+        "activation 'swish' (nn-example-plugin 0.2.0)",
+        "optimizer 'lion' (nn-example-plugin 0.2.0)",
     ]
 
 

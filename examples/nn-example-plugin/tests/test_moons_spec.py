@@ -26,7 +26,7 @@ def registry(nn_registry: Registry) -> Registry:
 def test_registered_through_the_entry_point(nn_registry: Registry) -> None:
     for kind, name in (("activation", "swish"), ("optimizer", "lion")):
         info = nn_registry.get(kind, name, "numpy")
-        assert (info.distribution, info.version) == ("nn-example-plugin", "0.1.0")
+        assert (info.distribution, info.version) == ("nn-example-plugin", "0.2.0")
         assert info.plugin == "nn-example-plugin:nn-example-plugin"
 
 

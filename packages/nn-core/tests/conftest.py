@@ -7,9 +7,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the fakes module beside the tests
 
-from fakes import SPEC, fake_registry  # noqa: E402
+from fakes import SPEC, fake_plugins, fake_registry, install  # noqa: E402
 
-from nn_core import plugins  # noqa: E402
 from nn_core.registry import Registry  # noqa: E402
 
 
@@ -21,9 +20,9 @@ def registry() -> Registry:
 @pytest.fixture
 def installed(monkeypatch: pytest.MonkeyPatch) -> Registry:
     """Make the fake plugin what the CLI sees as installed."""
-    pm, reg = fake_registry()
-    monkeypatch.setattr(plugins, "_default", (pm, reg))
-    return reg
+    loaded = fake_plugins()
+    install(monkeypatch, loaded)
+    return loaded.registry
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_schema_is_a_valid_json_schema(installed, capsys) -> None:  # type: igno
 @pytest.fixture
 def nothing_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     pm = get_plugin_manager(entry_point_group=None)
-    monkeypatch.setattr(plugins, "_default", (pm, build_registry(pm)))
+    monkeypatch.setattr(plugins, "load_plugins", lambda *a, **k: plugins.Plugins(pm, build_registry(pm)))
 
 
 def test_no_plugins_plugins_and_schema_work(nothing_installed, capsys) -> None:  # type: ignore[no-untyped-def]

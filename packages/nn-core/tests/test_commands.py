@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+import nn_core.plugins
 from nn_core import cli
 from nn_core.hookspecs import hookimpl
-from nn_core.plugins import get_plugin_manager
+from nn_core.plugins import get_plugin_manager, load_plugins
 
 
 class Greeter:
@@ -41,13 +42,12 @@ def test_a_plugin_command_is_parsed_and_its_handler_gets_the_plugins(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     greeter = Greeter()
-    pm = get_plugin_manager(entry_point_group=None, plugins=[(greeter, "nn-greeter")])
-    sentinel = (pm, object())
-    monkeypatch.setattr(cli, "_plugins", lambda: sentinel)
+    loaded = load_plugins(entry_point_group=None, plugins=[(greeter, "nn-greeter")])
+    monkeypatch.setattr(nn_core.plugins, "load_plugins", lambda *args, **kwargs: loaded)
     assert cli.main(["greet", "world"]) == 7
     assert capsys.readouterr().out == "hello world\n"
     ((args, plugins),) = greeter.calls
-    assert args.name == "world" and plugins is sentinel
+    assert args.name == "world" and plugins is loaded
 
 
 def test_clash_with_a_built_in_names_both_and_the_built_in_stays() -> None:

@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-from fakes import SPEC, fake_registry
+from fakes import SPEC, V2, fake_plugins, fake_registry, install
 
-from nn_core import build, cli, hookimpl, load_spec, plugins, train
+from nn_core import build, cli, hookimpl, load_spec, train
 from nn_core.checkpoint import Checkpointer, load_checkpoint, restore
 from nn_core.contracts import Callback
 from nn_core.errors import NNError, PluginError, TrainingError
@@ -86,7 +86,7 @@ def test_divergence_stops_with_epoch_and_lr_and_keeps_the_last_finite_checkpoint
 def test_a_non_finite_state_is_never_checkpointed(tmp_path: Path) -> None:
     ckpt = tmp_path / "ckpt"
     run = train(build(spec_with(tmp_path, "training.epochs=2"), REGISTRY), pm=PM)
-    run.experiment.network.parameters["layers.0.weight"][0, 0] = np.nan
+    run.experiment.network.params["layers.0.weight"].a[0, 0] = np.nan  # the fake backend's own storage
     writer = Checkpointer(str(ckpt), every=1, keep=3)
     state = {"next_epoch": 3, "next_step": 0, "shuffle_state": np.random.default_rng().bit_generator.state}
     with pytest.raises(TrainingError, match="NaN or infinite"):
@@ -282,7 +282,7 @@ def run_cli(argv: list[str]) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("hook", ["nn_train_start", "nn_epoch_end", "nn_train_end"])
 def test_nn_train_with_a_failing_plugin(hook: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plugin = failing_plugin(hook, "boom\nsecond line of the plugin's message")
-    monkeypatch.setattr(plugins, "_default", fake_registry((plugin, "nn-broken")))
+    install(monkeypatch, fake_plugins((plugin, "nn-broken")))
     out = tmp_path / "out"
     out.mkdir()
     ckpt = tmp_path / "ckpt"
@@ -321,7 +321,7 @@ class Explode(Callback):
             raise ValueError("exploded")
 
 
-class ExplodePlugin:
+class ExplodePlugin(V2):
     @staticmethod
     @hookimpl
     def nn_components() -> list[type]:
@@ -333,9 +333,7 @@ def test_a_failing_spec_callback_is_named(tmp_path: Path) -> None:
     spec = spec_with(tmp_path, "training.callbacks=[explode]", registry=registry)
     with pytest.raises(PluginError) as err:
         train(build(spec, registry), pm=pm)
-    assert str(err.value) == (
-        "plugin 'callback explode (test_faults.Explode)' failed in nn_epoch_end: ValueError: exploded"
-    )
+    assert str(err.value) == ("plugin 'nn-explode:callback explode' failed in nn_epoch_end: ValueError: exploded")
     assert all(not isinstance(p, Explode) for p in pm.get_plugins()), "the callback stayed registered"
 
 

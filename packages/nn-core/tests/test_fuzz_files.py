@@ -415,7 +415,7 @@ def test_not_regular_files(where: str, tmp_path: Path) -> None:
 def test_cli_refuses_bad_model_files_in_one_line(
     name: str, command: str, files: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(plugins, "_default", (PM, REGISTRY))
+    monkeypatch.setattr(plugins, "load_plugins", lambda *a, **k: plugins.Plugins(PM, REGISTRY))
     path = tmp_path / "bad.nn"
     write_zip(path, crafted(files)[name])
     inputs = tmp_path / "inputs.csv"

@@ -478,7 +478,7 @@ def test_cli_validate_reports_each_problem_on_one_line(tmp_dir: Path, doc: Any) 
     expected = check(lambda: load_spec(path, registry=REGISTRY))
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        mp.setattr(plugins, "_default", (PM, REGISTRY))
+        mp.setattr(plugins, "load_plugins", lambda *a, **k: plugins.Plugins(PM, REGISTRY))
         code = cli.main(["validate", str(path)])
     lines = err.getvalue().splitlines()
     assert "Traceback" not in err.getvalue()

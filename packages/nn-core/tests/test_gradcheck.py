@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from nn_core.errors import NNError
 from nn_core.gradcheck import GradcheckResult, check_gradients, parameter_slices, relative_error
 
 
@@ -16,7 +17,7 @@ class NoisyLayer:
     """Multiplies by a random mask in training; ``freeze`` holds it (the dropout convention)."""
 
     def __init__(self) -> None:
-        self.rng = np.random.default_rng(0)
+        self.rng = self.generator = np.random.default_rng(0)
         self.frozen = False
         self.mask: np.ndarray | None = None
         self.freeze_calls: list[bool] = []
@@ -51,6 +52,28 @@ class LogisticNetwork:
 
     def batch(self, X: np.ndarray, index: np.ndarray, out: Any = None) -> np.ndarray:
         return X[index]
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: p.shape for name, p in self.parameters.items()}
+
+    def get_flat(self) -> np.ndarray:
+        return self.flat_params.copy()
+
+    def set_flat(self, flat: np.ndarray) -> None:
+        self.flat_params[...] = flat
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in {**self.parameters, **self.buffers}.items()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        for k, v in {**self.parameters, **self.buffers}.items():
+            v[...] = arrays[k]
+
+    def rng_state(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def set_rng_state(self, state: dict[str, np.ndarray]) -> None:
+        pass
 
     def loss_and_gradient(self, flat: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         self.flat_params[...] = flat
@@ -129,12 +152,32 @@ def test_max_entries_samples_each_parameter() -> None:
     assert len(calls) == 1 + 4 * (2 + 1)  # one analytic pass, four evaluations per checked entry
 
 
-def test_parameter_slices_probe_the_layout() -> None:
+def test_parameter_slices_follow_parameter_shapes() -> None:
     network = LogisticNetwork(3)
     assert parameter_slices(network) == {"layers.0.weight": slice(0, 3), "layers.0.bias": slice(3, 4)}
-    network.parameters = {"odd": network.flat_params[::2]}
-    with pytest.raises(Exception, match="contiguous"):
-        parameter_slices(network)
+    network.parameters = {"odd": network.flat_params[::2]}  # shapes that do not cover get_flat()
+    with pytest.raises(NNError, match=r"parameter_shapes\(\) do not add up to get_flat\(\)'s length"):
+        check_gradients(experiment(network))
+
+
+def test_gradcheck_through_a_backend_whose_arrays_are_not_numpy(spec_file: Any, registry: Any) -> None:
+    from nn_core import build, load_spec
+
+    spec = load_spec(
+        spec_file, ["model.layers[1]={type: jitter, scale: 0.3}", "model.layers[2]={type: linear, units: 1}"], registry
+    )
+    experiment = build(spec, registry)
+    network = experiment.network
+    before, generators = network.state_arrays(), network.rng_state()
+    result = check_gradients(experiment)
+    assert result.passed, result.parameters  # jitter's noise is held fixed through Stochastic.freeze
+    assert set(result.parameters) == {"layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"}
+    after = network.state_arrays()
+    assert "layers.1.running_scale" in after and not network.layers[1].frozen
+    for name in before:  # parameters and the running buffer restored
+        np.testing.assert_array_equal(after[name], before[name])
+    for name, state in network.rng_state().items():  # and the generator: later training draws the same
+        np.testing.assert_array_equal(state, generators[name])
 
 
 def test_relative_error_conventions() -> None:

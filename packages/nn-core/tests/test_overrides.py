@@ -33,7 +33,7 @@ def test_parameter_of_bare_component_name(spec_file: Path, registry) -> None:  #
     text = spec_file.read_text().replace("{type: descent, lr: 0.5}", "descent")
     spec_file.write_text(text)
     spec = load_spec(spec_file, ["optimizer.lr=0.3"], registry)
-    assert spec.document["optimizer"] == {"type": "descent", "lr": 0.3}
+    assert spec.document["optimizer"] == {"type": "descent", "lr": 0.3, "momentum": 0.0}
 
 
 def test_invalid_override_value_names_the_override(spec_file: Path, registry) -> None:  # type: ignore[no-untyped-def]

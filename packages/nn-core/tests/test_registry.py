@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fakes import COMPONENTS, Tanh
+from fakes import COMPONENTS, V2, Tanh
 
 from nn_core import hookimpl
 from nn_core import plugins as plugins_module
@@ -17,14 +17,14 @@ class OtherTanh(Tanh):
     """A second tanh from another distribution."""
 
 
-class ClashingPlugin:
+class ClashingPlugin(V2):
     @staticmethod
     @hookimpl
     def nn_components() -> list[type]:
         return [OtherTanh]
 
 
-class RaisingPlugin:
+class RaisingPlugin(V2):
     @staticmethod
     @hookimpl
     def nn_components() -> list[type]:
@@ -36,7 +36,7 @@ class BadSchema(Tanh):
     params_schema = {"type": "object", "properties": {"x": {"type": "no-such-type"}}}
 
 
-class InvalidPlugin:
+class InvalidPlugin(V2):
     @staticmethod
     @hookimpl
     def nn_components() -> list[type]:

@@ -21,9 +21,14 @@ def issues_of(text: str, tmp_path: Path, registry, overrides=(), name: str = "sp
 def test_valid_spec_gets_defaults_and_normal_form(spec_file: Path, registry) -> None:  # type: ignore[no-untyped-def]
     spec = load_spec(spec_file, registry=registry)
     assert spec.training.epochs == 200 and spec.training.batch_size is None
-    assert spec.dtype == "float64"  # default from the core schema
+    assert spec.dtype == "float64" and spec.device == "cpu"  # the backend's defaults
     second = spec.document["model"]["layers"][1]
-    assert second == {"type": "linear", "units": 1, "activation": {"type": "identity"}}
+    assert second == {
+        "type": "linear",
+        "units": 1,
+        "activation": {"type": "identity"},
+        "init": {"type": "normal", "std": 0.1, "mean": 0.0},  # nn-core's initializer, for any backend
+    }
     assert spec.model.layers[0].params["activation"].type == "tanh"
     assert spec.document["data"]["dataset"] == {"type": "line", "n": 20, "classify": False}
 
@@ -52,7 +57,7 @@ def test_unknown_keys_are_errors_at_every_level(tmp_path: Path, registry) -> Non
     text = SPEC.replace("lr: 0.5}", "lr: 0.5, beta3: 1}").replace("metrics: []", "metrics: []\nepochs: 3")
     issues, message = issues_of(text, tmp_path, registry)
     assert len(issues) == 2  # both reported, not just the first
-    assert "optimizer.beta3: unknown parameter for 'descent' 'beta3' (allowed: lr)" in message
+    assert "optimizer.beta3: unknown parameter for 'descent' 'beta3' (allowed: lr, momentum)" in message
     assert "epochs: unknown key 'epochs'" in message
     assert [i.line for i in issues] == [11, 14]
 

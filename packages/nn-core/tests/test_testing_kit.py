@@ -1,9 +1,11 @@
 """nn_core.testing, the plugin authors' conformance kit, against components written here.
 
 nn-core's tests run without any backend installed, so every component below
-is a few lines of numpy: a correct one of each kind, and one broken the way
-plugins really break (a wrong derivative, gradients added instead of
-written, state missing from a checkpoint, float32 silently upcast).
+is a few lines of numpy on a test backend ``kit`` whose arrays are numpy
+arrays: a correct one of each kind, and one broken the way plugins really
+break (a wrong derivative, gradients added instead of written, state missing
+from a checkpoint, float32 silently upcast). The end of the file runs the kit
+on the fake backend of ``fakes.py``, whose arrays are not numpy arrays.
 """
 
 from __future__ import annotations
@@ -19,7 +21,18 @@ import numpy as np
 import pytest
 
 from nn_core.component import component_ref
-from nn_core.contracts import Activation, Initializer, Layer, Loss, Optimizer, Regularizer, Schedule
+from nn_core.contracts import (
+    Activation,
+    Backend,
+    ClosureMinimizer,
+    Initializer,
+    Layer,
+    Loss,
+    MinimizeResult,
+    Regularizer,
+    Schedule,
+    StepOptimizer,
+)
 from nn_core.registry import Registry
 from nn_core.testing import (
     ConformanceError,
@@ -42,6 +55,12 @@ from nn_core.testing.pytest_plugin import components_of
 pytest_plugins = ["pytester"]
 
 # -- correct components ---------------------------------------------------------------
+
+
+class KitBackend(Backend):
+    """The test backend: numpy arrays (Backend's default conversions)."""
+
+    name = "kit"
 
 
 class Tanh(Activation):
@@ -207,7 +226,7 @@ class BinaryCrossEntropy(SquaredError):
         return (A - Y) / (A * (1 - A) * len(Y))
 
 
-class Momentum(Optimizer):
+class Momentum(StepOptimizer):
     """v ← μv − lr·g; θ ← θ + v."""
 
     name = "momentum"
@@ -241,20 +260,19 @@ class Momentum(Optimizer):
         self.steps = state["steps"]
 
 
-class ClosureDescent(Optimizer):
+class ClosureDescent(ClosureMinimizer):
     """Full-batch gradient descent through a closure."""
 
     name = "closure_descent"
-    backend = "kit"
-    full_batch = True
 
-    def minimize(self, fun: Callable[..., Any], x0: np.ndarray, callback: Callable[..., Any]) -> np.ndarray:
+    def minimize(self, fun: Callable[..., Any], x0: np.ndarray, callback: Callable[..., Any]) -> MinimizeResult:
         x = x0.copy()
-        for _ in range(50):
+        for iteration in range(1, 51):
             _, g = fun(x)
             x -= 0.2 * g
-            callback(x)
-        return x
+            if callback(x):
+                return MinimizeResult(x, iteration, False, "stopped by the training loop")
+        return MinimizeResult(x, 50, False, "iteration limit (50) reached")
 
 
 class L2(Regularizer):
@@ -281,10 +299,9 @@ class Normal(Initializer):
     """N(0, 1) draws."""
 
     name = "normal"
-    backend = "kit"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
-        return rng.standard_normal(shape).astype(dtype)
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        return rng.standard_normal(shape)
 
 
 class Halving(Schedule):
@@ -306,7 +323,17 @@ class Halving(Schedule):
 
 
 GOOD = [
-    Tanh, Sigmoid, LeakyRelu, Dense, Dropout, SquaredError, BinaryCrossEntropy, Momentum, ClosureDescent, L2, Normal,
+    Tanh,
+    Sigmoid,
+    LeakyRelu,
+    Dense,
+    Dropout,
+    SquaredError,
+    BinaryCrossEntropy,
+    Momentum,
+    ClosureDescent,
+    L2,
+    Normal,
     Halving,
 ]
 
@@ -477,8 +504,21 @@ class SilentClosureDescent(ClosureDescent):
 
     name = "silent_closure_descent"
 
-    def minimize(self, fun: Callable[..., Any], x0: np.ndarray, callback: Callable[..., Any]) -> np.ndarray:
-        return super().minimize(fun, x0, lambda x: None)
+    def minimize(self, fun: Callable[..., Any], x0: np.ndarray, callback: Callable[..., Any]) -> MinimizeResult:
+        return super().minimize(fun, x0, lambda x: False)
+
+
+class StubbornClosureDescent(ClosureDescent):
+    """Full-batch descent that ignores its callback's request to stop."""
+
+    name = "stubborn_closure_descent"
+
+    def minimize(self, fun: Callable[..., Any], x0: np.ndarray, callback: Callable[..., Any]) -> MinimizeResult:
+        def keep_going(x: np.ndarray) -> bool:
+            callback(x)
+            return False
+
+        return super().minimize(fun, x0, keep_going)
 
 
 class WritingL2(L2):
@@ -495,8 +535,8 @@ class UnseededNormal(Normal):
 
     name = "unseeded_normal"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
-        return np.random.default_rng().standard_normal(shape).astype(dtype)
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        return np.random.default_rng().standard_normal(shape)
 
 
 class NegativeSchedule(Halving):
@@ -536,9 +576,10 @@ class Undocumented(Tanh):
 
 
 def registry_of(*entries: tuple[list[type], str, str]) -> Registry:
-    """A registry holding ``(classes, distribution, version)`` groups, as installed plugins would."""
+    """A registry holding ``(classes, distribution, version)`` groups, as installed plugins would,
+    plus the ``kit`` backend (whose from_numpy/to_numpy the kit converts with)."""
     registry = Registry()
-    for classes, distribution, version in entries:
+    for classes, distribution, version in [([KitBackend], "nn-kit-backend", "0.1"), *entries]:
         for cls in classes:
             registry.add(cls, distribution=distribution, version=version, plugin=f"{distribution}:plugin")
     return registry
@@ -549,7 +590,11 @@ def kit_registry() -> Registry:
     return registry_of((GOOD, "nn-kit", "0.1"))
 
 
+KIT = registry_of((GOOD, "nn-kit", "0.1"))
+
+
 def fails(check: Callable[..., None], cls: type, pattern: str, **kwargs: Any) -> str:
+    kwargs.setdefault("registry", KIT)
     with pytest.raises(ConformanceError, match=pattern) as caught:
         check(cls, **kwargs)
     return str(caught.value)
@@ -570,13 +615,13 @@ def test_good_components_pass_alone(cls: type, kit_registry: Registry) -> None:
 
 
 def test_parameters_are_passed_through(kit_registry: Registry) -> None:
-    check_activation(LeakyRelu, alpha=0.5)
+    check_activation(LeakyRelu, registry=kit_registry, alpha=0.5)
     check_layer(Dense, registry=kit_registry, units=2, activation={"type": "leaky_relu", "alpha": 0.3})
     check_layer(Dense, registry=kit_registry, units=2, activation=Sigmoid())
     with pytest.raises(ValueError, match="has no parameter 'beta'"):
-        check_activation(LeakyRelu, beta=1.0)
+        check_activation(LeakyRelu, registry=kit_registry, beta=1.0)
     with pytest.raises(ValueError, match="parameter alpha is invalid"):
-        check_activation(LeakyRelu, alpha=3.0)
+        check_activation(LeakyRelu, registry=kit_registry, alpha=3.0)
 
 
 # -- the brief's failure messages -------------------------------------------------------
@@ -628,7 +673,8 @@ def test_loss_failures(kit_registry: Registry) -> None:
         registry=kit_registry,
     )
     # The fused check needs the fused activation; without it the failure says so.
-    fails(check_loss, BinaryCrossEntropy, r"fuses with activation 'sigmoid', which cannot be used", registry=Registry())
+    no_sigmoid = registry_of(([BinaryCrossEntropy], "nn-kit", "0.1"))
+    fails(check_loss, BinaryCrossEntropy, r"fuses with activation 'sigmoid', which cannot be used", registry=no_sigmoid)
 
 
 def test_optimizer_failures() -> None:
@@ -637,11 +683,12 @@ def test_optimizer_failures() -> None:
         ForgetfulMomentum,
         r"continuing after state_dict\(\)/load_state_dict\(\) differs .* saved \['steps'\]",
     )
-    fails(check_optimizer, NumpyScalarMomentum, r"state_dict\(\)\['steps'\] is a int64: a checkpoint stores")
+    fails(check_optimizer, NumpyScalarMomentum, r"state_dict\(\)\['steps'\] is a int64: a checkpoint stores numpy")
     fails(check_optimizer, Ascent, r"did not decrease a convex quadratic in 100 steps")
     fails(check_optimizer, Float64Momentum, r"keeps its state 'velocity' in float64 for float32 parameters")
     fails(check_optimizer, FixedLrMomentum, r"ignores changes to its `lr` attribute")
     fails(check_optimizer, SilentClosureDescent, r"minimize never called its callback")
+    fails(check_optimizer, StubbornClosureDescent, r"kept iterating after its callback returned True")
 
 
 def test_regularizer_initializer_schedule_failures() -> None:
@@ -688,6 +735,7 @@ def test_clash_is_a_registration_failure_naming_both() -> None:
 def test_components_of_gives_one_param_per_component(kit_registry: Registry) -> None:
     params = components_of("nn-kit", kit_registry)
     assert [p.id for p in params][:3] == ["layer-dense", "layer-dropout", "activation-leaky_relu"]
+    assert "initializer-normal" in [p.id for p in params]
     assert {p.values[0].cls for p in params} == set(GOOD)
     with pytest.raises(LookupError, match=r"'nn-nothing' registers no nn component .* Distributions that do: nn-kit"):
         components_of_distribution("nn-nothing", kit_registry)
@@ -722,5 +770,41 @@ def test_pytest_plugin(pytester: pytest.Pytester) -> None:
     )
     # in a subprocess: this module already imported the plugin, which pytest could not rewrite
     result = pytester.runpytest_subprocess("-v", "-W", "error")
-    result.stdout.fnmatch_lines(["nn plugins: nn-core *", "*test_conformance?metric-accuracy? PASSED*"])
-    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "nn plugins: nn-core *",
+            "*test_conformance?initializer-glorot_uniform? PASSED*",
+            "*test_conformance?schedule-cosine? PASSED*",
+            "*test_conformance?metric-accuracy? PASSED*",
+        ]
+    )
+    result.assert_outcomes(passed=17)  # accuracy, inline, 9 initializers, 5 schedules; and test_registry_of
+
+
+# -- the kit on a backend whose arrays are not numpy arrays ---------------------------------
+
+
+def test_kit_passes_the_fake_backends_components() -> None:
+    from fakes import COMPONENTS, fake_plugins
+
+    registry = fake_plugins().registry
+    checked = check_distribution("nn-fake", registry)
+    assert "layer 'linear' (nn-fake 0)" in checked and "optimizer 'descent' (nn-fake 0)" in checked
+    assert len(checked) == len(COMPONENTS)
+
+
+def test_kit_converts_through_the_backend_and_catches_a_numpy_leak() -> None:
+    from fakes import Box, Tanh, fake_plugins
+
+    class LeakyTanh(Tanh):
+        """tanh that returns a numpy array where its backend's array belongs."""
+
+        name = "leaky_tanh"
+
+        def forward(self, Z: Box, out: Box) -> Any:
+            super().forward(Z, out)
+            return out.a
+
+    registry = fake_plugins().registry
+    with pytest.raises(ConformanceError, match=r"'leaky_tanh'.*forward returned ndarray, not an array of its backend"):
+        check_activation(LeakyTanh, registry=registry)

@@ -40,7 +40,7 @@ def test_one_hand_worked_step(tmp_path: Path, registry) -> None:  # type: ignore
         "optimizer: {type: descent, lr: 0.5}\ntraining: {epochs: 1}\nmetrics: []\n"
     )
     run = run_spec(path, registry)
-    params = run.experiment.network.parameters
+    params = run.experiment.network.state_arrays()
     assert params["layers.0.weight"][0, 0] == pytest.approx(1.089431424, abs=1e-9)
     assert params["layers.0.bias"][0] == pytest.approx(0.5, abs=1e-12)
 
@@ -49,9 +49,9 @@ def test_minibatches_are_seeded(spec_file: Path, registry) -> None:  # type: ign
     a = run_spec(spec_file, registry, "training.batch_size=3", "training.epochs=20")
     b = run_spec(spec_file, registry, "training.batch_size=3", "training.epochs=20")
     c = run_spec(spec_file, registry, "training.batch_size=3", "training.epochs=20", "seed=4")
-    wa, wb = a.experiment.network.flat_params, b.experiment.network.flat_params
+    wa, wb = a.experiment.network.get_flat(), b.experiment.network.get_flat()
     assert np.array_equal(wa, wb)
-    assert not np.array_equal(wa, c.experiment.network.flat_params)
+    assert not np.array_equal(wa, c.experiment.network.get_flat())
     full = run_spec(spec_file, registry, "training.epochs=20")
     # 7 steps per epoch (20 samples, batches of 3: the last holds 2) beat 1 step per epoch
     assert a.history[-1]["train"]["loss"] < full.history[-1]["train"]["loss"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy_specs import make_experiment
 
-from nn_core.errors import TrainingError
+from nn_core.contracts import ClosureMinimizer, StepOptimizer
 from nn_core.registry import Registry
 from nn_core.training import train
 
@@ -179,8 +179,9 @@ def test_quasi_newton_fits_welch_toy(registry: Registry, name: str, seed: int) -
     assert final < 0.002
     assert final == pytest.approx(0.001227, abs=2e-6)  # the tutorial's minimum, from any start
     assert run.history[0]["train"]["loss"] > final
-    assert run.epoch <= 200
-    assert experiment.optimizer.result is not None  # scipy finished on its own (tol), before 200
+    assert run.epoch < 200  # scipy finished on its own (tol), before 200, and says so
+    assert run.stop_reason is not None and run.stop_reason.startswith(f"{name}: converged: gradient norm ")
+    assert f"after {run.epoch} iterations (200 allowed)" in run.stop_reason
 
 
 def test_quasi_newton_stops_at_epochs(registry: Registry) -> None:
@@ -190,10 +191,10 @@ def test_quasi_newton_stops_at_epochs(registry: Registry) -> None:
     run = train(experiment)
     assert run.epoch == 3
     assert [h["epoch"] for h in run.history] == [0, 1, 2, 3]
+    assert run.stop_reason == "bfgs: stopped after 3 iterations: training.epochs (3) reached"
 
 
-def test_quasi_newton_has_no_step(registry: Registry) -> None:
+def test_quasi_newton_is_a_closure_minimizer(registry: Registry) -> None:
     optimizer = registry.create("optimizer", "bfgs", "numpy", max_iter=10, tol=1e-5)
-    assert optimizer.full_batch and getattr(optimizer, "lr", None) is None
-    with pytest.raises(TrainingError, match="full-batch"):
-        optimizer.step(np.zeros(2), np.zeros(2))
+    assert isinstance(optimizer, ClosureMinimizer) and not isinstance(optimizer, StepOptimizer)
+    assert not hasattr(optimizer, "step") and not hasattr(optimizer, "lr")

@@ -9,6 +9,6 @@ from __future__ import annotations
 from nn_example_plugin.lion import Lion
 from nn_example_plugin.swish import Swish
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Lion", "Swish"]

@@ -8,6 +8,10 @@ Per step, with gradient g and momentum m::
 
 Every coordinate moves by exactly ±lr (plus decay): Lion wants a learning
 rate 3–10× smaller than Adam's, and a weight decay 3–10× larger.
+
+A :class:`~nn_core.contracts.StepOptimizer` of the numpy backend (contract
+v2): ``setup`` receives nn-numpy's flat parameter buffer, ``step`` updates
+it in place, ``state_dict`` returns numpy arrays by name.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nn_core.contracts import Optimizer
+from nn_core.contracts import OptimizerState, StepOptimizer
 
 _DECAY = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 
 
-class Lion(Optimizer):
+class Lion(StepOptimizer):
     """Lion (Chen et al. 2023): the sign of an interpolated momentum, one state array.
 
     update = sign(β₁m + (1 − β₁)g);  θ ← θ − lr·(update + weight_decay·θ);
@@ -45,9 +49,7 @@ class Lion(Optimizer):
         },
     }
 
-    def __init__(
-        self, *, lr: float = 1e-4, beta1: float = 0.9, beta2: float = 0.99, weight_decay: float = 0.0
-    ) -> None:
+    def __init__(self, *, lr: float = 1e-4, beta1: float = 0.9, beta2: float = 0.99, weight_decay: float = 0.0) -> None:
         # Python floats, so float32 buffers stay float32.
         self.lr, self.beta1, self.beta2 = float(lr), float(beta1), float(beta2)
         self.weight_decay = float(weight_decay)
@@ -74,9 +76,10 @@ class Lion(Optimizer):
         s *= 1 - self.beta2
         m += s
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> OptimizerState:
+        """The momentum as a numpy array by name: what a checkpoint stores (contract v2)."""
         return {} if self.m is None else {"m": self.m.copy()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: OptimizerState) -> None:
         if "m" in state and self.m is not None:
             self.m[...] = state["m"]

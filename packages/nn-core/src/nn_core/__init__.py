@@ -2,7 +2,11 @@
 
 The public surface::
 
-    from nn_core import load_spec, build, train, hookimpl, Component
+    from nn_core import load_plugins, load_spec, build, train, load_model, hookimpl, Component
+
+    plugins = load_plugins()                      # the installed plugins: one explicit object
+    spec = load_spec("spec.yaml", plugins=plugins)
+    run = train(build(spec, plugins=plugins), plugins=plugins)
 
 Names are imported on first use (PEP 562), so ``nn`` commands and plugins
 that need only a few of them start quickly.
@@ -19,10 +23,12 @@ from nn_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from nn_core.experiment import Experiment, build
+    from nn_core.model import Model, load_model
+    from nn_core.plugins import Plugins, load_plugins
     from nn_core.spec import Spec, SpecError, load_spec
     from nn_core.training import Run, train
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "Experiment": "nn_core.experiment",
@@ -30,6 +36,10 @@ _LAZY = {
     "Spec": "nn_core.spec",
     "SpecError": "nn_core.spec",
     "load_spec": "nn_core.spec",
+    "Model": "nn_core.model",
+    "load_model": "nn_core.model",
+    "Plugins": "nn_core.plugins",
+    "load_plugins": "nn_core.plugins",
     "Run": "nn_core.training",
     "train": "nn_core.training",
 }
@@ -44,13 +54,17 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Component",
     "Experiment",
+    "Model",
     "NNError",
+    "Plugins",
     "Run",
     "Spec",
     "SpecError",
     "build",
     "component_ref",
     "hookimpl",
+    "load_model",
+    "load_plugins",
     "load_spec",
     "train",
 ]

@@ -1,4 +1,6 @@
-"""nn-core's own backend-agnostic components, registered like any plugin's."""
+"""nn-core's own backend-agnostic components, registered like any plugin's:
+the accuracy metric, the inline dataset, and every initializer and schedule
+(host arithmetic, the same for every backend)."""
 
 from __future__ import annotations
 
@@ -77,5 +79,15 @@ class Inline(Dataset):
 
 
 @hookimpl
+def nn_contract_version() -> int:
+    from nn_core.contracts import CONTRACT_VERSION
+
+    return CONTRACT_VERSION
+
+
+@hookimpl
 def nn_components() -> list[type]:
-    return [Accuracy, Inline]
+    from nn_core.initializers import INITIALIZERS
+    from nn_core.schedules import SCHEDULES
+
+    return [Accuracy, Inline, *INITIALIZERS, *SCHEDULES]

@@ -156,24 +156,26 @@ class EarlyStopping:
         if self.best_state is not None and self.best_epoch != run.epoch:
             run.experiment.network.load_state_arrays(self.best_state)
             run.best_epoch = self.best_epoch
-            from nn_core.training import evaluate
+            from nn_core.run import evaluate
 
             run.final = evaluate(run.experiment)
 
 
-def run_callbacks(experiment: Any) -> list[Any]:
-    """The callbacks a spec asks for: built-ins first, then ``training.callbacks``."""
+def run_callbacks(experiment: Any) -> list[tuple[Any, str]]:
+    """The callbacks a spec asks for, each with the distribution that provides it:
+    built-ins first, then ``training.callbacks``."""
     from nn_core.experiment import instantiate
 
     training = experiment.spec.training
-    callbacks: list[Any] = []
+    callbacks: list[tuple[Any, str]] = []
     if training.log is not None:
         from nn_core.outputs import check_output_path, spec_inputs
 
         check_output_path(training.log, inputs=spec_inputs(experiment.spec), what="training.log")
-        callbacks.append(MetricsLogger(training.log))
+        callbacks.append((MetricsLogger(training.log), "nn-core"))
     if training.early_stopping:
-        callbacks.append(EarlyStopping(training.early_stopping, experiment))
+        callbacks.append((EarlyStopping(training.early_stopping, experiment), "nn-core"))
     for ref in training.callbacks:
-        callbacks.append(instantiate(ref, experiment.registry, experiment.spec.backend))
+        info = experiment.registry.get(ref.kind, ref.type, experiment.spec.backend)
+        callbacks.append((instantiate(ref, experiment.registry, experiment.spec.backend), info.distribution))
     return callbacks

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nn_core.errors import ModelFileError, NNError, TrainingError
+from nn_core.model import model_from_run
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
 
 # Settings that may differ between the interrupted run and its resumption.
@@ -40,15 +41,37 @@ def _comparable(document: Any) -> Any:
 
 
 def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str, Any]) -> None:
-    """Write the run's full state to exactly ``path`` (atomically)."""
-    from nn_core.model import model_from_run
+    """Write the run's full state to exactly ``path`` (atomically).
 
+    Everything crosses as numpy arrays by name (contract v2): the network's
+    ``state_arrays`` and ``rng_state``, the optimizer's ``state_dict`` arrays;
+    its int and float scalars go to the metadata. Anything else in a
+    ``state_dict`` (a backend's tensor) is a plugin bug, named here.
+    """
     model = model_from_run(run)
-    optimizer_state = run.experiment.optimizer.state_dict()
+    optimizer = run.experiment.optimizer
+    optimizer_state = optimizer.state_dict()
+    scalars: dict[str, int | float] = {}
+    optimizer_arrays: dict[str, np.ndarray] = {}
+    for key, value in optimizer_state.items():
+        if isinstance(value, np.ndarray):
+            optimizer_arrays[key] = value
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            scalars[key] = value.item() if isinstance(value, np.generic) else value
+        else:
+            raise TrainingError(
+                f"optimizer {optimizer.name}: state_dict()[{key!r}] is a {type(value).__name__}; "
+                "contract v2 needs numpy arrays or int/float scalars (convert with the backend's to_numpy)"
+            )
+    rng = run.experiment.network.rng_state()
+    for key, value in rng.items():
+        if not isinstance(value, np.ndarray):
+            raise TrainingError(f"network rng_state()[{key!r}] is a {type(value).__name__}, not a numpy array")
     arrays = {
         **prefixed("weights", model.network.state_arrays()),
         **prefixed("preprocess", model.scaler.arrays()),
-        **prefixed("optimizer", {k: v for k, v in optimizer_state.items() if isinstance(v, np.ndarray)}),
+        **prefixed("optimizer", optimizer_arrays),
+        **prefixed("rng", rng),
     }
     # A checkpoint is where a diverged run is resumed from: never write one that holds NaN or inf.
     bad = [name for name, a in arrays.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
@@ -56,8 +79,7 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
         raise TrainingError(f"not writing checkpoint {path}: {bad[0]} holds NaN or infinite values")
     metadata = {
         **model.metadata,
-        "optimizer_scalars": {k: v for k, v in optimizer_state.items() if not isinstance(v, np.ndarray)},
-        "rng": run.experiment.network.rng_state(),
+        "optimizer_scalars": scalars,
         **loop_state,
     }
     write_archive(path, "checkpoint", arrays, metadata)
@@ -79,7 +101,7 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     try:
         experiment.network.load_state_arrays(section(arrays, "weights"))
         experiment.optimizer.load_state_dict({**meta.get("optimizer_scalars", {}), **section(arrays, "optimizer")})
-        experiment.network.set_rng_state(meta.get("rng", {}))
+        experiment.network.set_rng_state(section(arrays, "rng"))
         loop_state = {k: meta[k] for k in ("next_epoch", "next_step", "shuffle_state")}
         _check_loop_state(loop_state)
         history = meta["history"]

@@ -22,19 +22,17 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
 
-_warned: list[bool] = []
+def _plugins(args: argparse.Namespace) -> Any:
+    """This command's plugins (:class:`nn_core.plugins.Plugins`), loaded on first use;
+    their problems are printed once."""
+    from nn_core import plugins
 
-
-def _registry() -> Any:
-    """The installed plugins' registry; their problems are printed once per command."""
-    from nn_core.plugins import default_registry
-
-    registry = default_registry()
-    if not _warned:
-        _warned.append(True)
-        for problem in registry.problems:
+    loaded = getattr(args, "loaded_plugins", None)
+    if loaded is None:
+        loaded = args.loaded_plugins = plugins.load_plugins()
+        for problem in loaded.registry.problems:
             print(f"nn: warning: {problem}", file=sys.stderr)
-    return registry
+    return loaded
 
 
 def _add_spec_args(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +50,7 @@ def _add_spec_args(parser: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> Any:
     from nn_core.spec import load_spec
 
-    return load_spec(args.spec, args.overrides, _registry())
+    return load_spec(args.spec, args.overrides, _plugins(args).registry)
 
 
 def _output(path: str | None, inputs: list[str | None], *, what: str = "-o", stdout_ok: bool = False) -> str:
@@ -131,7 +129,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nn_core.experiment import build
     from nn_core.model import model_from_run
     from nn_core.outputs import same_file, spec_inputs
-    from nn_core.plugins import default_plugins
     from nn_core.training import Interrupted, train
 
     spec = _load(args)
@@ -146,17 +143,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     resume = None
     if args.resume is not None:
         arrays, meta = load_checkpoint(args.resume)
-    experiment = build(spec, _registry())
+    experiment = build(spec, _plugins(args).registry)
     if args.resume is not None:
         resume = restore(experiment, arrays, meta, args.resume)
-    pm, _ = default_plugins()
     progress = Progress(spec.training.epochs, args.quiet)
     fallback_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else None
     fallback_prefix = f"{os.path.basename(args.output)}." if args.output else ""
     try:
         run = train(
             experiment,
-            pm=pm,
+            plugins=_plugins(args),
             on_log=progress,
             resume=resume,
             checkpoint_dir=fallback_dir,
@@ -174,6 +170,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.output:
         model_from_run(run).save(args.output)
     print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
+    if run.stop_reason:
+        print(run.stop_reason)
     if run.best_epoch is not None:
         print(f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}")
     print(_table(metrics))
@@ -189,7 +187,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from nn_core.model import load_model
     from nn_core.spec import load_spec
 
-    registry = _registry()
+    registry = _plugins(args).registry
     model = load_model(args.model, registry)
     source = args.data if args.data else dict(model.metadata["spec"])
     data_spec = load_spec(source, args.overrides, registry)
@@ -220,7 +218,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.model import load_model
     from nn_core.prediction import read_inputs, write_predictions
 
-    registry = _registry()
+    registry = _plugins(args).registry
     from nn_core.outputs import STDOUT, spec_inputs
 
     model = load_model(args.model, registry)
@@ -239,7 +237,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     from nn_core.gradcheck import check_gradients
     from nn_core.spec import load_spec
 
-    registry = _registry()
+    registry = _plugins(args).registry
     # float32 rounding alone gives relative errors near 1e-3: always check in float64.
     spec = load_spec(args.spec, [*args.overrides, "dtype=float64"], registry)
     result = check_gradients(build(spec, registry), samples=args.samples, max_entries=args.max_entries)
@@ -262,15 +260,17 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from nn_core.plotting import pyplot
 
     pyplot()  # fail early, with the install hint, when matplotlib is missing
-    registry = _registry()
+    registry = _plugins(args).registry
     if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind)
         _output(args.output, [args.target])
-        return int(args.plot_kinds[args.what](args, _plugins()))
+        return int(args.plot_kinds[args.what](args, _plugins(args)))
     if args.what == "activation":
         from nn_core.plotting.activation import plot_activation
+        from nn_core.spec.schema import default_backend
 
+        backend = args.backend or default_backend(registry)
         _output(args.output, [])
-        plot_activation(registry.create("activation", args.target, args.backend), args.output)
+        plot_activation(registry.create("activation", args.target, backend), args.output)
     else:
         from nn_core.model import load_model
         from nn_core.outputs import spec_inputs
@@ -304,7 +304,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     every = args.every or max(1, spec.training.epochs // 60)
     if every < 1:
         raise NNError("--every must be at least 1")
-    frames = animate(spec, _registry(), args.output, every, args.fps)
+    frames = animate(spec, _plugins(args), args.output, every, args.fps)
     print(f"wrote {args.output} ({frames} frames)")
     return 0
 
@@ -363,7 +363,7 @@ def _dedent(doc: str) -> str:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    registry = _registry()
+    registry = _plugins(args).registry
     if args.action == "show":
         if not args.name:
             raise NNError("usage: nn plugins show NAME [--kind KIND]")
@@ -401,7 +401,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from nn_core.spec.schema import compose_schema
 
-    print(json.dumps(compose_schema(_registry(), args.backend).schema, indent=2))
+    print(json.dumps(compose_schema(_plugins(args).registry, args.backend).schema, indent=2))
     return 0
 
 
@@ -461,7 +461,7 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p.add_argument("what", choices=["boundary", "history", "activation"])
     p.add_argument("target", help="model file (boundary, history) or activation name (activation)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
-    p.add_argument("--backend", default="numpy", help="backend of the activation (default numpy)")
+    p.add_argument("--backend", default=None, help="backend of the activation (default: the default backend)")
     p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={})
 
     p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
@@ -479,7 +479,7 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser("schema", help="print the JSON Schema of specs, for editors")
-    p.add_argument("--backend", default="numpy")
+    p.add_argument("--backend", default=None, help="the backend whose components the schema lists (default: numpy)")
     p.set_defaults(func=cmd_schema)
     if pm is not None:
         assert isinstance(sub, OwnedSubParsers)
@@ -489,24 +489,20 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     return parser
 
 
-def _plugins() -> Any:
-    """What plugin commands' handlers receive: the installed plugins (manager and registry)."""
-    from nn_core.plugins import default_plugins
-
-    return default_plugins()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from nn_core import plugins
+
+    loaded = plugins.load_plugins()  # before parsing: plugins may add commands
     problems: list[str] = []
-    parser = make_parser(_plugins()[0], problems)
+    parser = make_parser(loaded.pm, problems)
     args = parser.parse_args(argv)
-    _warned.clear()
-    for problem in problems:
+    args.loaded_plugins = loaded
+    for problem in [*loaded.registry.problems, *problems]:
         print(f"nn: warning: {problem}", file=sys.stderr)
     try:
         handler = getattr(args, "handler", None)
         if handler is not None:
-            return int(handler(args, _plugins()))
+            return int(handler(args, _plugins(args)))
         return int(args.func(args))
     except NNError as exc:
         if args.debug:

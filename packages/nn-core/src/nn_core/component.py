@@ -34,10 +34,13 @@ KINDS: tuple[str, ...] = (
 )
 """Every component kind nn knows. Compute kinds carry a backend."""
 
-COMPUTE_KINDS: frozenset[str] = frozenset(
-    {"layer", "activation", "loss", "optimizer", "initializer", "regularizer", "schedule"}
-)
-"""Kinds whose implementations are backend-specific."""
+COMPUTE_KINDS: frozenset[str] = frozenset({"layer", "activation", "loss", "regularizer"})
+"""Kinds whose implementations are backend-specific and must name their backend.
+
+Optimizers may name one (step optimizers work on a backend's arrays) or be
+``backend = None`` (closure minimizers, which see numpy vectors only).
+Initializers, schedules, metrics, datasets and callbacks are host-side
+arithmetic or data: ``backend = None``, registered once for every backend."""
 
 REF_KEYWORD = "x-nn-component"
 

@@ -1,26 +1,71 @@
-"""The interface of each component kind, as the training loop and builder use it.
+"""nn's plugin contract, version 2: the interface of each component kind.
 
-nn-core never does arithmetic on model arrays itself: it talks to a backend's
-network, layers, losses and optimizers only through the methods below, so a
-second backend plugs in without touching the loop. Arrays are the backend's
-own type (numpy arrays for the reference backend); data arrive as numpy
-arrays ``(samples, features)`` and integer labels ``(samples,)``.
+nn-core never does arithmetic on model arrays itself and assumes nothing
+about a backend's array type: it talks to a backend's network, layers,
+losses and optimizers only through the methods below. What crosses into
+nn-core crosses as numpy arrays, by name or as float64 copies:
+
+* features and labels arrive as numpy ``(samples, features)`` and
+  ``(samples,)`` arrays and the network converts them (``to_backend``,
+  ``prepare_targets``);
+* predictions leave as numpy float64 (``predict_proba``);
+* checkpoints and model files hold numpy arrays by name (``state_arrays``,
+  ``rng_state``, an optimizer's ``state_dict``);
+* flat parameter vectors exist only at the quasi-Newton boundary
+  (``get_flat``/``set_flat``/``loss_and_gradient``), as float64 copies;
+* initializers draw float64 numpy arrays from the spec's seeded generator,
+  so every backend starts from bit-identical weights.
+
+A plugin declares which version of this contract it was written for with
+the ``nn_contract_version`` hook (see :mod:`nn_core.hookspecs`); a plugin
+written for another version is refused at registry build with one line
+naming its distribution (docs/plugins.md#contract-v2 says what changed).
+
+Deviations from the design note (CONTRACT_V2.md), kept small on purpose:
+
+* :class:`Network` has ``setup_optimizer(optimizer)``: who calls
+  ``StepOptimizer.setup`` with the backend's parameter storage must be the
+  network (nn-core never sees that storage), and it must happen before a
+  checkpoint's optimizer state is loaded;
+* :class:`Network` has ``parameter_shapes()``: the trained parameters by
+  name, in ``get_flat``'s order, so gradient checks name each slice.
+* :class:`Optimizer` is kept as the common base of :class:`StepOptimizer`
+  and :class:`ClosureMinimizer` (kind ``optimizer``); a class deriving
+  from it directly is refused at registration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from nn_core.component import Component
 
+CONTRACT_VERSION = 2
+"""The plugin contract this nn implements; plugins answer it from ``nn_contract_version``."""
+
+CONTRACT_CHANGES = {
+    1: (
+        "initializers return numpy arrays, optimizers are StepOptimizer or ClosureMinimizer, "
+        "backends declare dtypes and devices, flat vectors only at the quasi-Newton boundary"
+    ),
+}
+"""What changed since each older version, for the one-line refusal of an old plugin."""
+
 
 @dataclass(frozen=True)
 class Data:
-    """A dataset as loaded: features, targets and, for classifiers, class names."""
+    """A dataset as loaded: features, targets and, for classifiers, class names.
+
+    A dataset marks a **classification** task by integer labels ``y`` of shape
+    ``(samples,)`` (``0 .. classes-1``), optionally naming the classes in
+    ``classes`` (``classes[i]`` is label ``i``'s name); anything else (float
+    ``y``, or 2-D ``y``) is **regression**. ``extra`` carries whatever a
+    dataset wants to keep beside the arrays (e.g. Kaggle's image ids).
+    """
 
     X: np.ndarray
     y: np.ndarray
@@ -35,12 +80,14 @@ class Data:
 
 
 class Dataset(Component):
-    """Produces :class:`Data`. Datasets are backend-agnostic.
+    """Produces :class:`Data`. Datasets are backend-agnostic (``backend = None``).
 
     ``nn predict`` asks the dataset a model was trained on how to read new
     inputs and write predictions, so a format's reader and writer live with
     it (Kaggle's test.csv in, ``ImageId,Label`` out). Both are optional: the
     defaults read a numeric CSV with a header and write a ``label`` column.
+    Raise :class:`nn_core.errors.DataError` (one line naming file and line)
+    for bad input.
     """
 
     kind: ClassVar[str] = "dataset"
@@ -64,7 +111,16 @@ class Dataset(Component):
 
 
 class Metric(Component):
-    """A score computed from true targets and predicted probabilities."""
+    """A score computed from true targets and predicted probabilities (backend-agnostic).
+
+    ``y_true`` is the split's raw targets as the dataset gave them (numpy):
+    integer labels ``(n,)`` for classification, float values ``(n,)`` or
+    ``(n, k)`` for regression; never one-hot (one-hot encoding is the loss's
+    ``prepare_targets`` business). ``proba`` is the output layer's activation
+    in float64, shape ``(n, outputs)``: one column (a sigmoid's P(class 1))
+    for a binary model with one output unit, one column per class for
+    softmax. ``higher_is_better`` tells early stopping which way improves.
+    """
 
     kind: ClassVar[str] = "metric"
     higher_is_better: ClassVar[bool] = True
@@ -88,11 +144,19 @@ class Activation(Component):
 
 
 class Initializer(Component):
-    """Draws an initial parameter array."""
+    """Draws an initial parameter array on the host, for every backend (``backend = None``).
+
+    Called with the parameter's shape, which may be 1-D (a bias ``(units,)``,
+    batch norm's ``(features,)``) or 2-D (a dense weight ``(units_out,
+    units_in)``), and the network's seeded ``RandomState`` (draw from it,
+    never from a global generator). Returns a **float64 numpy array** of
+    exactly that shape; the layer converts it to its dtype and device, so a
+    float32 weight is the float64 draw rounded once.
+    """
 
     kind: ClassVar[str] = "initializer"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> Any:
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -113,15 +177,14 @@ class Layer(Component):
     """One layer. The network allocates parameters; the layer computes.
 
     Life cycle: ``build(input_dim, dtype)`` returns the output width and fills
-    ``param_shapes``; the network then calls ``bind(params, grads)`` with views
-    into its flat buffers and ``initialize(rng)``; training calls ``forward``
+    ``param_shapes``; the network then calls ``bind(params, grads)`` with its
+    parameter storage and ``initialize(rng)``; training calls ``forward``
     then ``backward`` once per step. ``backward`` writes (not adds) the
-    parameter gradients into the bound grad views and returns dL/dX.
+    parameter gradients into the bound grads and returns dL/dX.
 
-    Optional, by convention: ``buffers`` (a dict of non-trained state such as
-    batch norm's running statistics, saved in model files), ``generator`` (the
-    layer's own ``numpy.random.Generator``, saved in checkpoints) and
-    ``freeze(frozen)`` (hold random masks fixed, for gradient checks).
+    Optional behaviour is declared by implementing the protocols below
+    (:class:`OutputActivation`, :class:`Regularizable`, :class:`HasBuffers`,
+    :class:`Stochastic`); a network checks them with ``isinstance``.
     """
 
     kind: ClassVar[str] = "layer"
@@ -145,8 +208,62 @@ class Layer(Component):
         raise NotImplementedError
 
 
+@runtime_checkable
+class OutputActivation(Protocol):
+    """A layer that ends in an activation a loss may fuse with (dense).
+
+    ``activation_name`` names the activation; ``logits`` is the pre-activation
+    Z of the latest forward (losses read it to stay exact); the network sets
+    ``fused_output = True`` when the loss's ``fused_activation`` equals
+    ``activation_name`` on the last layer, and the layer's backward then
+    takes dL/dZ directly.
+    """
+
+    activation_name: str
+    logits: Any
+    fused_output: bool
+
+
+@runtime_checkable
+class Regularizable(Protocol):
+    """A layer whose parameters named in ``regularized`` take a weight penalty;
+    ``regularizer`` (or None) overrides the model's regularizer for this layer."""
+
+    regularized: tuple[str, ...]
+    regularizer: Regularizer | None
+
+
+@runtime_checkable
+class HasBuffers(Protocol):
+    """A layer with non-trained state saved with the model (batch norm's running
+    statistics): ``buffers()`` returns the live arrays by name (``running_mean``)."""
+
+    def buffers(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Stochastic(Protocol):
+    """A layer with randomness of its own in training (dropout).
+
+    ``generator`` is its own generator (its state is saved in checkpoints
+    through the network's ``rng_state``); ``freeze(True)`` makes it reuse its
+    last draws, so gradient checks see a deterministic loss.
+    """
+
+    generator: Any
+
+    def freeze(self, frozen: bool) -> None: ...
+
+
 class Loss(Component):
     """Data loss of a batch, averaged or summed as the loss documents.
+
+    ``prepare_targets(y, outputs, dtype)`` turns the dataset's targets (numpy:
+    integer labels ``(n,)`` or float values) into the array ``value`` and
+    ``gradient`` receive, of shape ``(n, outputs)``: one-hot rows for
+    softmax cross-entropy, a column of 0/1 for one sigmoid unit, the values
+    as a column for regression. Raise :class:`nn_core.errors.DataError` when
+    the targets cannot fit (a label ≥ outputs).
 
     ``fused_activation`` names an output activation whose Jacobian this loss
     absorbs: when the last layer uses it, ``gradient`` returns dL/dZ (for
@@ -170,43 +287,85 @@ class Loss(Component):
 
 
 class Optimizer(Component):
-    """Updates all parameters at once through their flat buffers."""
+    """Common base of the two optimizer protocols (``kind = "optimizer"`` in specs).
+
+    Derive from :class:`StepOptimizer` or :class:`ClosureMinimizer`, never
+    from this class directly: the registry refuses it.
+    """
 
     kind: ClassVar[str] = "optimizer"
-    full_batch: ClassVar[bool] = False
-    """True for quasi-Newton methods that take a closure instead of steps."""
+
+
+OptimizerState = dict[str, "np.ndarray | int | float"]
+
+
+class StepOptimizer(Optimizer):
+    """Takes one step per minibatch on the backend's own parameter storage.
+
+    ``lr`` is set by the training loop from the schedule before each epoch.
+    ``setup(params)`` receives the storage the network will pass to ``step``
+    (for nn-numpy, one flat buffer; another backend passes what it has).
+    ``state_dict()`` returns numpy arrays by name plus int/float scalars, and
+    ``load_state_dict`` takes them back (converting to the backend's arrays):
+    this is what a checkpoint stores.
+    """
 
     lr: float
 
     def setup(self, params: Any) -> None:
-        """Allocate state shaped like the flat parameter buffer."""
+        """Allocate state shaped like ``params``."""
+
+    def step(self, params: Any, grads: Any) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> OptimizerState:
+        return {}
+
+    def load_state_dict(self, state: OptimizerState) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+@dataclass(frozen=True)
+class MinimizeResult:
+    """How a closure minimizer ended: final point, iterations, and why it stopped.
+
+    ``message`` is one line a user reads after training, e.g. ``gradient
+    norm 3e-09 below tolerance`` or ``iteration limit (200) reached``.
+    """
+
+    x: np.ndarray
+    iterations: int
+    converged: bool
+    message: str
+
+
+class ClosureMinimizer(Optimizer):
+    """Minimizes ``fun(flat) -> (loss, flat_gradient)`` over float64 numpy vectors (bfgs, lbfgs).
+
+    Backend-agnostic (``backend = None``): the loop hands it numpy copies
+    from the network's ``get_flat``/``loss_and_gradient``. ``callback(x)`` is
+    called after every iteration (the loop counts an iteration as an epoch,
+    logs, runs per-epoch hooks and checkpoints); it returns True to ask the
+    minimizer to stop.
+    """
 
     def minimize(
         self,
         fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
         x0: np.ndarray,
-        callback: Callable[[np.ndarray], None],
-    ) -> np.ndarray:
-        """Full-batch optimizers only: minimize ``fun(flat) -> (loss, grad)`` from x0.
-
-        ``callback(flat)`` must be called after every iteration (the loop counts
-        iterations as epochs, logs and may raise to stop). Returns the final
-        flat parameters.
-        """
+        callback: Callable[[np.ndarray], bool],
+    ) -> MinimizeResult:
         raise NotImplementedError
 
-    def step(self, params: Any, grads: Any) -> None:
-        raise NotImplementedError
-
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> OptimizerState:
         return {}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+    def load_state_dict(self, state: OptimizerState) -> None:
+        """Closure minimizers keep no state between runs."""
 
 
 class Schedule(Component):
-    """Learning rate as a function of the epoch."""
+    """Learning rate as a function of the epoch (host arithmetic, every backend)."""
 
     kind: ClassVar[str] = "schedule"
 
@@ -215,47 +374,71 @@ class Schedule(Component):
 
 
 class Network(Protocol):
-    """What a backend builds from layers and a loss; the loop drives it."""
+    """What a backend builds from layers and a loss; the loop in nn-core drives it.
+
+    Arrays are the backend's own type except where numpy is named.
+    """
 
     layers: list[Layer]
 
-    parameters: dict[str, Any]
-    """Named parameter views, ``layers.0.weight`` style."""
-    flat_params: Any
-    """Every parameter, in one contiguous vector the views point into."""
-    flat_grads: Any
+    def to_backend(self, X: np.ndarray) -> Any:
+        """Features (numpy) to a backend array in the network's dtype and device."""
+        ...
 
-    def batch(self, X: Any, index: np.ndarray, out: Any = None) -> Any: ...
+    def prepare_targets(self, y: np.ndarray) -> Any:
+        """Dataset targets (numpy) to the backend array the loss expects."""
+        ...
 
-    def prepare_targets(self, y: np.ndarray) -> Any: ...
+    def batch(self, X: Any, index: np.ndarray, out: Any = None) -> Any:
+        """Rows ``index`` (numpy int array) of backend array X, reusing ``out`` when given."""
+        ...
 
-    def to_backend(self, X: np.ndarray) -> Any: ...
+    def setup_optimizer(self, optimizer: StepOptimizer) -> None:
+        """Call ``optimizer.setup`` with the storage ``train_step`` will pass to ``step``."""
+        ...
 
-    def train_step(self, X: Any, Y: Any, optimizer: Optimizer) -> None: ...
+    def train_step(self, X: Any, Y: Any, optimizer: StepOptimizer) -> None: ...
 
-    def loss(self, X: Any, Y: Any) -> float: ...
+    def loss(self, X: Any, Y: Any) -> float:
+        """Data loss plus penalties, evaluation mode, as a Python float."""
+        ...
 
-    def predict_proba(self, X: Any) -> np.ndarray: ...
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Output activations (evaluation mode) for a backend array from ``to_backend``,
+        as numpy float64 ``(n, outputs)``."""
+        ...
 
     def is_finite(self) -> bool: ...
 
-    def loss_and_gradient(self, flat: Any, X: Any, Y: Any) -> tuple[float, Any]:
-        """Set all parameters from ``flat``; return (loss, flat gradient) on X, Y."""
+    # quasi-Newton boundary: numpy float64 vectors, copies, handed over and taken back
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Trained parameters by name, in the order ``get_flat`` concatenates them."""
         ...
 
+    def get_flat(self) -> np.ndarray:
+        """Every trained parameter, raveled and concatenated: a float64 numpy copy."""
+        ...
+
+    def set_flat(self, flat: np.ndarray) -> None: ...
+
+    def loss_and_gradient(self, flat: np.ndarray, X: Any, Y: Any) -> tuple[float, np.ndarray]:
+        """Set all parameters from ``flat``; return (training loss, float64 numpy flat gradient)."""
+        ...
+
+    # checkpoint / model-file boundary: numpy arrays by name
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """Parameters and non-trained state (running statistics), as numpy copies by name."""
+        """Parameters (``layers.0.weight``) and buffers (``layers.2.running_mean``), numpy copies."""
         ...
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Restore what :meth:`state_arrays` returned; raise ValueError on a name or shape mismatch."""
         ...
 
-    def rng_state(self) -> dict[str, Any]:
-        """JSON-serializable state of every random generator the layers use (dropout masks)."""
+    def rng_state(self) -> dict[str, np.ndarray]:
+        """State of every random generator the layers use (dropout masks), numpy arrays by name."""
         ...
 
-    def set_rng_state(self, state: dict[str, Any]) -> None: ...
+    def set_rng_state(self, state: dict[str, np.ndarray]) -> None: ...
 
 
 class Callback(Component):
@@ -266,9 +449,37 @@ class Callback(Component):
 
 
 class Backend(Component):
-    """Assembles layers, loss and regularizer into a trainable network."""
+    """Assembles layers, loss and regularizer into a trainable network.
+
+    Declares the dtypes it computes in, its default dtype and device, and
+    which devices this machine has (``devices()``: e.g. ``("cpu",)`` or
+    ``("cpu", "cuda", "cuda:0")``). ``known_devices`` are the names a spec may
+    write at all (the schema's enum, or ``device_pattern``); a known device missing at run time is
+    a one-line error. ``to_numpy``/``from_numpy`` convert single arrays (the
+    conformance kit uses them; they must not assume numpy input elsewhere).
+    """
 
     kind: ClassVar[str] = "backend"
+    dtypes: ClassVar[tuple[str, ...]] = ("float64", "float32")
+    default_dtype: ClassVar[str] = "float64"
+    default_device: ClassVar[str] = "cpu"
+    known_devices: ClassVar[tuple[str, ...]] = ("cpu",)
+    device_pattern: ClassVar[str | None] = None
+    """Instead of ``known_devices``: a regular expression device names must match
+    (torch: ``^(cpu|cuda(:[0-9]+)?)$``)."""
+
+    @classmethod
+    def devices(cls) -> tuple[str, ...]:
+        """Devices present on this machine."""
+        return ("cpu",)
+
+    @staticmethod
+    def to_numpy(array: Any) -> np.ndarray:
+        return np.asarray(array)
+
+    @staticmethod
+    def from_numpy(array: np.ndarray, dtype: str, device: str) -> Any:
+        return np.asarray(array, dtype=dtype)
 
     def network(
         self,
@@ -278,6 +489,7 @@ class Backend(Component):
         *,
         input_dim: int,
         dtype: str,
+        device: str,
         rng: np.random.RandomState,
     ) -> Network:
         raise NotImplementedError

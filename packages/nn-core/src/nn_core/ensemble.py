@@ -121,13 +121,15 @@ def check_members(members: list[Model], names: list[str]) -> None:
             )
 
 
-def restore_ensemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str) -> Ensemble:
-    """Rebuild an Ensemble from a model file's arrays and metadata."""
+def restore_ensemble(
+    arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str, backend: str | None = None
+) -> Ensemble:
+    """Rebuild an Ensemble from a model file's arrays and metadata (every member on ``backend``, when given)."""
     described = meta.get("ensemble", {}).get("members") if isinstance(meta.get("ensemble"), dict) else None
     if not isinstance(described, list) or not described or not all(isinstance(m, dict) for m in described):
         raise ModelFileError(f"{what} has malformed ensemble metadata (no members)")
     members = [
-        restore_model(section(arrays, f"members/{i}"), member_meta, registry, f"{what}, member {i}")
+        restore_model(section(arrays, f"members/{i}"), member_meta, registry, f"{what}, member {i}", backend)
         for i, member_meta in enumerate(described)
     ]
     try:

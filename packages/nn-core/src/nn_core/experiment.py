@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule
+from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer
+from nn_core.errors import NNError
 from nn_core.registry import Registry
 from nn_core.scaling import Scaler
 from nn_core.spec.model import ComponentSpec, Spec
 from nn_core.splits import split_data
+
+if TYPE_CHECKING:
+    from nn_core.plugins import Plugins
 
 
 def instantiate(ref: ComponentSpec, registry: Registry, backend: str) -> Any:
@@ -55,13 +59,25 @@ def components_of(spec: Spec) -> list[ComponentSpec]:
 
 
 def build_network(spec: Spec, registry: Registry, input_dim: int) -> Network:
-    """The spec's network with freshly initialized weights."""
+    """The spec's network with freshly initialized weights, on the spec's device."""
     backend = registry.create("backend", spec.backend)
+    present = type(backend).devices()
+    if spec.device not in present:
+        raise NNError(
+            f"device: {spec.device!r} is not available on this machine for backend {spec.backend!r} "
+            f"(available: {', '.join(present)})"
+        )
     layers = [instantiate(layer, registry, spec.backend) for layer in spec.model.layers]
     loss = instantiate(spec.loss, registry, spec.backend)
     regularizer = instantiate(spec.model.regularizer, registry, spec.backend) if spec.model.regularizer else None
     return backend.network(
-        layers, loss, regularizer, input_dim=input_dim, dtype=spec.dtype, rng=np.random.RandomState(spec.seed)
+        layers,
+        loss,
+        regularizer,
+        input_dim=input_dim,
+        dtype=spec.dtype,
+        device=spec.device,
+        rng=np.random.RandomState(spec.seed),
     )
 
 
@@ -124,18 +140,26 @@ def make_splits(
     return splits, scaler
 
 
-def build(spec: Spec, registry: Registry | None = None, data: Data | None = None) -> Experiment:
-    """Load the data and construct every component of ``spec``."""
-    if registry is None:
-        from nn_core.plugins import default_registry
+def build(
+    spec: Spec, registry: Registry | None = None, data: Data | None = None, *, plugins: Plugins | None = None
+) -> Experiment:
+    """Load the data and construct every component of ``spec``.
 
-        registry = default_registry()
+    Components come from ``plugins`` (a :class:`nn_core.plugins.Plugins`) or
+    an explicit ``registry``; with neither, the installed plugins are loaded
+    afresh.
+    """
+    if registry is None:
+        from nn_core.plugins import resolve
+
+        registry = resolve(plugins).registry
     if data is None:
         data = load_data(spec, registry)
     network = build_network(spec, registry, data.X.shape[1])
     splits, scaler = make_splits(spec, data, network)
     optimizer = instantiate(spec.optimizer, registry, spec.backend)
-    optimizer.setup(network.flat_params)
+    if isinstance(optimizer, StepOptimizer):
+        network.setup_optimizer(optimizer)
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
     metrics = {m.type: instantiate(m, registry, spec.backend) for m in spec.metrics}
     return Experiment(

@@ -7,19 +7,19 @@ samples, and summarized as Welch Labs' (tutorial 001) relative error
 ``‖g − n‖ / ‖g + n‖``. A correct float64 implementation gives about 1e-8 or
 less; a wrong derivative gives something near 1.
 
-Backend-agnostic: only the :class:`~nn_core.contracts.Network` protocol is
-used (``parameters``, ``flat_params``, ``batch``, ``loss_and_gradient``), plus
-two optional conventions:
+Backend-agnostic: only the :class:`~nn_core.contracts.Network` protocol's
+quasi-Newton boundary is used (``parameter_shapes``, ``get_flat``,
+``loss_and_gradient``: float64 numpy vectors), plus ``batch``,
+``state_arrays``/``load_state_arrays`` and ``rng_state``/``set_rng_state``:
 
-* a layer with random behaviour in training (dropout) exposes
-  ``freeze(frozen: bool)``; while frozen it reuses its random draws, so the
-  training loss is a deterministic function of the parameters. The check
-  freezes every such layer in ``network.layers`` and unfreezes it after;
-* non-trained layer state (batch norm's running statistics) that a training
-  forward updates is exposed as ``network.buffers`` (name → array) and
-  restored afterwards, as are the parameters and, where the network has
-  ``rng_state()``/``set_rng_state()``, its layers' random generators (so a
-  check never changes the masks a later training run draws).
+* a layer with random behaviour in training (dropout) implements
+  :class:`~nn_core.contracts.Stochastic`; ``freeze(True)`` makes it reuse its
+  random draws, so the training loss is a deterministic function of the
+  parameters. The check freezes every such layer and unfreezes it after;
+* every parameter and buffer (batch norm's running statistics, which a
+  training forward updates) is restored afterwards from ``state_arrays``, as
+  are the layers' random generators (so a check never changes the masks a
+  later training run draws).
 
 Run it in float64: in float32 the rounding of the loss alone gives relative
 errors around 1e-3 and the check is meaningless.
@@ -78,41 +78,24 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
 
 
 def parameter_slices(network: Any) -> dict[str, slice]:
-    """Where each named parameter lives in ``flat_params``, found by probing.
-
-    The flat buffer is filled with 0, 1, 2, ... for a moment and each view is
-    read back: this finds the layout without assuming anything about the
-    backend's order, and checks that every view is a contiguous slice.
-    """
-    flat = network.flat_params
-    saved = np.array(flat, dtype=np.float64, copy=True)
-    if saved.size >= 2**24 and np.asarray(flat).dtype != np.float64:
-        raise NNError("gradcheck: too many parameters to probe in float32; use dtype float64")
+    """Where each named parameter lives in ``get_flat()``'s vector (``parameter_shapes`` order)."""
     slices: dict[str, slice] = {}
-    try:
-        flat[...] = np.arange(saved.size, dtype=np.float64)
-        for name, view in network.parameters.items():
-            entries = np.asarray(view, dtype=np.float64).reshape(-1)
-            if entries.size == 0:
-                slices[name] = slice(0, 0)
-                continue
-            start = int(entries[0])
-            if not np.array_equal(entries, np.arange(start, start + entries.size)):
-                raise NNError(f"gradcheck: parameter {name!r} is not a contiguous slice of flat_params")
-            slices[name] = slice(start, start + entries.size)
-    finally:
-        flat[...] = saved
+    offset = 0
+    for name, shape in network.parameter_shapes().items():
+        size = int(np.prod(shape, dtype=np.int64))
+        slices[name] = slice(offset, offset + size)
+        offset += size
     return slices
 
 
 @contextmanager
 def _frozen_randomness(network: Any) -> Iterator[None]:
-    """Freeze layers with random training behaviour; restore params and buffers after."""
-    frozen = [layer for layer in getattr(network, "layers", ()) if callable(getattr(layer, "freeze", None))]
-    params = np.array(network.flat_params, copy=True)
-    current = dict(getattr(network, "buffers", {}))
-    buffers = {name: np.array(array, copy=True) for name, array in current.items()}
-    rng_state = network.rng_state() if callable(getattr(network, "rng_state", None)) else None
+    """Freeze layers with random training behaviour; restore params, buffers and generators after."""
+    from nn_core.contracts import Stochastic
+
+    frozen = [layer for layer in getattr(network, "layers", ()) if isinstance(layer, Stochastic)]
+    saved = network.state_arrays()
+    rng_state = network.rng_state()
     for layer in frozen:
         layer.freeze(True)
     try:
@@ -120,12 +103,8 @@ def _frozen_randomness(network: Any) -> Iterator[None]:
     finally:
         for layer in frozen:
             layer.freeze(False)
-        network.flat_params[...] = params
-        live = dict(getattr(network, "buffers", {}))
-        for name, saved in buffers.items():
-            live[name][...] = saved
-        if rng_state is not None:
-            network.set_rng_state(rng_state)
+        network.load_state_arrays(saved)
+        network.set_rng_state(rng_state)
 
 
 def check_gradients(
@@ -154,11 +133,13 @@ def check_gradients(
     X = network.batch(data.X, index)
     Y = network.batch(data.Y, index)
     slices = parameter_slices(network)
+    if sum(w.stop - w.start for w in slices.values()) != network.get_flat().size:
+        raise NNError("gradcheck: the network's parameter_shapes() do not add up to get_flat()'s length")
     rng = np.random.default_rng([experiment.spec.seed, 3])
 
     errors: dict[str, float] = {}
     with _frozen_randomness(network):
-        theta = np.array(network.flat_params, dtype=np.float64, copy=True)
+        theta = np.array(network.get_flat(), dtype=np.float64, copy=True)
         # The first evaluation draws the masks the frozen layers then keep.
         _, grad = network.loss_and_gradient(theta.copy(), X, Y)
         analytic = np.array(grad, dtype=np.float64, copy=True)

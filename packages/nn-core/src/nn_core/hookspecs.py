@@ -16,8 +16,18 @@ and implement hooks with the marker exported here::
 Registration hooks return lists and are called once per plugin when the
 registry is built, so each answer can be attributed to its distribution.
 Lifecycle hooks run once per epoch (or per log interval), never per
-minibatch step: the hot loop stays free of plugin dispatch. They are called
-through pluggy, last-registered first.
+minibatch step: the hot loop stays free of plugin dispatch. pluggy itself
+dispatches them (last registered first), so ``@hookimpl(wrapper=True)``
+wrappers, ``tryfirst``/``trylast`` and ``NN_TRACE_HOOKS=1`` tracing work.
+
+What a lifecycle hook can read from ``run`` (:class:`nn_core.training.Run`):
+``run.spec`` (the validated :class:`~nn_core.spec.Spec`), ``run.experiment``
+(``network``, ``optimizer``, ``schedule``, ``metrics``, ``splits`` with numpy
+``data.X``/``data.y`` per split, ``classes``), ``run.epoch`` (epochs
+completed), ``run.history`` (one dict per logged epoch: ``{"epoch": 10,
+"train": {"loss": ..., "accuracy": ...}, "dev": {...}}``) and
+``run.stop_requested``. Weights are read as numpy copies by name with
+``run.experiment.network.state_arrays()``.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import argparse
+
     from nn_core.component import Component
 
 PROJECT = "nn"
@@ -67,6 +79,17 @@ def nn_epoch_end(run: Any, epoch: int, metrics: dict[str, dict[str, float]] | No
 @hookspec
 def nn_train_end(run: Any) -> None:
     """Called once after the last epoch, also when training stopped early."""
+
+
+@hookspec
+def nn_contract_version() -> int:  # type: ignore[empty-body]
+    """Return the version of nn's plugin contract this plugin was written for: 2.
+
+    Every plugin that implements ``nn_components`` must implement it. A plugin
+    without it (written for contract v1) or answering another number registers
+    nothing and is reported in one line naming its distribution and what
+    changed (docs/plugins.md#contract-v2).
+    """
 
 
 @hookspec

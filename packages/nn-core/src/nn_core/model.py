@@ -11,7 +11,7 @@ against what is installed and rebuilds the network from it.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,9 +21,12 @@ from nn_core.experiment import build_network
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
 from nn_core.provenance import check_installed, components_used, environment
 from nn_core.registry import Registry
+from nn_core.run import Run
 from nn_core.scaling import Scaler
 from nn_core.spec import Spec, SpecError, load_spec
-from nn_core.training import Run
+
+if TYPE_CHECKING:
+    from nn_core.plugins import Plugins
 
 
 class Model:
@@ -57,7 +60,8 @@ class Model:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Output-layer activations: class probabilities for classifiers."""
-        return np.asarray(self.network.predict_proba(self._inputs(X)))
+        network = self.network
+        return np.asarray(network.predict_proba(network.to_backend(self._inputs(X))), dtype=np.float64)
 
     def loss(self, X: Any, y: np.ndarray) -> float:
         """The training loss (with weight penalties) on raw features ``X`` and targets ``y``."""
@@ -88,6 +92,8 @@ def model_from_run(run: Run) -> Model:
     metadata = {
         "spec": spec.document,
         "seed": spec.seed,
+        "backend": spec.backend,
+        "dtype": spec.dtype,
         "task": experiment.task,
         "classes": list(experiment.classes) if experiment.classes else None,
         "input_dim": int(experiment.splits["train"].data.X.shape[1]),
@@ -102,8 +108,50 @@ def model_from_run(run: Run) -> Model:
     return Model(experiment.network, spec, experiment.scaler, metadata)
 
 
-def restore_model(arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str) -> Model:
-    """Rebuild a Model from a file's arrays and metadata (models and checkpoints alike)."""
+def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -> dict[str, Any]:
+    """The file's metadata moved to ``backend`` (None: the recorded backend when it is
+    installed, else the default installed one). Model files are backend-portable: the
+    weights are numpy arrays by name, and every backend builds the same layers."""
+    from nn_core.spec.schema import default_backend
+
+    spec = meta.get("spec")
+    if not isinstance(spec, dict):
+        return meta
+    recorded = spec.get("backend")
+    installed = registry.names("backend")
+    target = backend
+    if target is None:
+        if recorded in installed or not isinstance(recorded, str):
+            return meta
+        target = default_backend(registry)
+        if target is None or target not in installed:
+            return meta
+    if target == recorded:
+        return meta
+    moved = {k: v for k, v in spec.items() if k != "device"}
+    moved["backend"] = target
+    try:
+        dtypes = getattr(registry.get("backend", target).cls, "dtypes", ())
+    except LookupError:
+        dtypes = ()
+    if moved.get("dtype") not in dtypes:
+        moved.pop("dtype", None)
+    components = [
+        {**record, "backend": target} if isinstance(record, dict) and record.get("backend") == recorded else record
+        for record in meta.get("components") or []
+    ]
+    return {**meta, "spec": moved, "components": components, "trained_on_backend": recorded}
+
+
+def restore_model(
+    arrays: dict[str, np.ndarray], meta: dict[str, Any], registry: Registry, what: str, backend: str | None = None
+) -> Model:
+    """Rebuild a Model from a file's arrays and metadata (models and checkpoints alike).
+
+    ``backend`` picks the backend to run it on (default: the one that trained
+    it, or the default installed backend when that one is not installed).
+    """
+    meta = _on_backend(meta, registry, backend)
     check_installed(meta.get("components") or [], registry, what)
     try:
         spec = load_spec(meta["spec"], registry=registry)
@@ -118,15 +166,25 @@ def restore_model(arrays: dict[str, np.ndarray], meta: dict[str, Any], registry:
     return Model(network, spec, scaler, meta)
 
 
-def load_model(path: str | os.PathLike[str], registry: Registry | None = None) -> Model:
-    """Load a model file written by ``nn train -o`` or :meth:`Model.save`."""
-    if registry is None:
-        from nn_core.plugins import default_registry
+def load_model(
+    path: str | os.PathLike[str],
+    registry: Registry | None = None,
+    *,
+    plugins: Plugins | None = None,
+    backend: str | None = None,
+) -> Model:
+    """Load a model file written by ``nn train -o`` or :meth:`Model.save`.
 
-        registry = default_registry()
+    Components come from ``plugins`` (or an explicit ``registry``; with
+    neither, the installed plugins are loaded afresh).
+    """
+    if registry is None:
+        from nn_core.plugins import resolve
+
+        registry = resolve(plugins).registry
     arrays, meta = read_archive(path, "model")
     if "ensemble" in meta:
         from nn_core.ensemble import restore_ensemble
 
-        return restore_ensemble(arrays, meta, registry, f"model file {path}")  # type: ignore[return-value]
-    return restore_model(arrays, meta, registry, f"model file {path}")
+        return restore_ensemble(arrays, meta, registry, f"model file {path}", backend)  # type: ignore[return-value]
+    return restore_model(arrays, meta, registry, f"model file {path}", backend)

@@ -1,5 +1,10 @@
 """Plugin discovery: entry points in group ``nn`` → pluggy manager → registry.
 
+There is no process-wide plugin manager. :func:`load_plugins` builds a
+:class:`Plugins` object (the manager and the registry built from it); the
+CLI makes one per command and hands it down, and every public function that
+needs plugins takes it as ``plugins=`` (None builds a fresh one).
+
 We load entry points ourselves instead of pluggy's
 ``load_setuptools_entrypoints`` for two reasons: that function silently skips
 an entry point whose name is already registered, and it stops at the first
@@ -7,21 +12,28 @@ plugin that fails to import. Here each plugin is registered under
 ``"<distribution>:<entry point>"`` and a failing one becomes a reported
 problem while the rest keep working.
 
-Set ``NN_TRACE_HOOKS=1`` to print every hook call to stderr.
+Lifecycle hooks are dispatched by pluggy itself (:func:`call_lifecycle`), so
+``@hookimpl(wrapper=True)`` implementations work and ``NN_TRACE_HOOKS=1``
+prints every hook call to stderr. A plugin written for another version of
+the plugin contract (:data:`nn_core.contracts.CONTRACT_VERSION`) is refused
+with one line naming its distribution; a misspelt hook is reported.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from types import ModuleType, TracebackType
 from typing import Any
 
 import pluggy
 
 from nn_core import hookspecs
+from nn_core.errors import NNError, PluginError
 from nn_core.registry import PluginProblem, Registry
 
 GROUP = "nn"
@@ -52,7 +64,9 @@ class PluginManager(pluggy.PluginManager):
         try:
             self.register(plugin, name=name)
         except Exception as exc:  # pluggy raises ValueError and PluginValidationError
-            self.load_problems.append(PluginProblem(name, distribution, f"{type(exc).__name__}: {exc}"))
+            lines = str(exc).strip().splitlines()
+            reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+            self.load_problems.append(PluginProblem(name, distribution, reason))
             return
         self.sources[name] = PluginSource(distribution, version)
 
@@ -72,6 +86,30 @@ class PluginManager(pluggy.PluginManager):
                 continue
             self.add_plugin(plugin, name, distribution, version)
 
+    def pending_problems(self) -> list[PluginProblem]:
+        """Hook implementations no hookspec matches (a misspelt ``nn_epoch_ends``),
+        one problem each, naming the distribution and the closest hook.
+
+        What pluggy's ``check_pending`` raises for, collected instead of raised
+        so that one plugin's typo never stops the others.
+        """
+        known = [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT}_")]
+        problems = []
+        for hook_name in sorted(vars(self.hook)):
+            caller = getattr(self.hook, hook_name)
+            if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                source = self.sources.get(impl.plugin_name, PluginSource("?", "?"))
+                close = difflib.get_close_matches(hook_name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f" (nn's hooks: {', '.join(known)})"
+                problems.append(
+                    PluginProblem(impl.plugin_name, source.distribution, f"unknown hook {hook_name!r}{hint}")
+                )
+        return problems
+
 
 def get_plugin_manager(
     *, entry_point_group: str | None = GROUP, plugins: Iterable[tuple[Any, str]] = ()
@@ -89,11 +127,52 @@ def get_plugin_manager(
     return pm
 
 
+def _contract_problem(pm: PluginManager, plugin_name: str, source: PluginSource) -> PluginProblem | None:
+    """None when the plugin answers ``nn_contract_version`` with this nn's version."""
+    from nn_core.contracts import CONTRACT_CHANGES, CONTRACT_VERSION
+
+    impls = [i for i in pm.hook.nn_contract_version.get_hookimpls() if i.plugin_name == plugin_name]
+    version: Any = 1  # v1 had no such hook
+    if impls:
+        try:
+            version = impls[0].function()
+        except Exception as exc:
+            return PluginProblem(
+                plugin_name, source.distribution, f"nn_contract_version raised {type(exc).__name__}: {exc}"
+            )
+    if version == CONTRACT_VERSION and not isinstance(version, bool):
+        return None
+    who = f"{source.distribution} {source.version}"
+    if isinstance(version, int) and not isinstance(version, bool) and version < CONTRACT_VERSION:
+        changes = CONTRACT_CHANGES.get(version, "see what changed")
+        line = (
+            f"{who} was written for nn's plugin contract v{version}; this nn needs v{CONTRACT_VERSION} "
+            f"({changes}): see docs/plugins.md#contract-v{CONTRACT_VERSION}"
+        )
+    elif isinstance(version, int) and not isinstance(version, bool):
+        line = (
+            f"{who} was written for nn's plugin contract v{version}; this nn (nn-core) supports "
+            f"v{CONTRACT_VERSION}: upgrade nn-core"
+        )
+    else:
+        line = f"{who}: nn_contract_version returned {version!r}, not a contract version (this nn needs 2)"
+    return PluginProblem(plugin_name, source.distribution, line, standalone=True)
+
+
 def build_registry(pm: PluginManager) -> Registry:
-    """Call each plugin's ``nn_components`` and index what it returns."""
-    registry = Registry(problems=list(pm.load_problems))
+    """Call each plugin's ``nn_components`` and index what it returns.
+
+    A plugin written for another contract version registers nothing and is
+    reported in one line; so is a hook implementation no hookspec knows.
+    """
+    registry = Registry(problems=[*pm.load_problems, *pm.pending_problems()])
     for impl in pm.hook.nn_components.get_hookimpls():
         source = pm.sources.get(impl.plugin_name, PluginSource("?", "?"))
+        refused = _contract_problem(pm, impl.plugin_name, source)
+        if refused is not None:
+            registry.problems.append(refused)
+            registry.refused[source.distribution] = refused.message
+            continue
         try:
             answer: Any = impl.function()
             classes = list(answer)
@@ -109,29 +188,97 @@ def build_registry(pm: PluginManager) -> Registry:
     return registry
 
 
-_default: tuple[PluginManager, Registry] | None = None
+@dataclass(frozen=True)
+class Plugins:
+    """The plugins one command (or one program) works with: a manager and its registry.
+
+    Made by :func:`load_plugins` and handed to what needs it; nn keeps none
+    process-wide, so two ``Plugins`` in one process never see each other's
+    callbacks or components.
+    """
+
+    pm: PluginManager
+    registry: Registry
+
+    @property
+    def problems(self) -> list[PluginProblem]:
+        return self.registry.problems
 
 
-def default_registry() -> Registry:
-    """The process-wide registry from installed entry points, built on first use."""
-    return default_plugins()[1]
+def load_plugins(entry_point_group: str | None = GROUP, plugins: Iterable[tuple[Any, str]] = ()) -> Plugins:
+    """Discover the installed plugins (entry points in ``entry_point_group``) plus
+    ``plugins`` (``(plugin, distribution)`` pairs) and build their registry."""
+    pm = get_plugin_manager(entry_point_group=entry_point_group, plugins=plugins)
+    return Plugins(pm, build_registry(pm))
 
 
-def default_plugins() -> tuple[PluginManager, Registry]:
-    global _default
-    if _default is None:
-        pm = get_plugin_manager()
-        _default = (pm, build_registry(pm))
-    return _default
+def resolve(plugins: Plugins | None) -> Plugins:
+    """``plugins`` or, when None, the installed ones, freshly loaded (never cached)."""
+    return plugins if plugins is not None else load_plugins()
 
 
-def _plugin_label(pm: pluggy.PluginManager, impl: Any) -> str:
+def register_callback(pm: pluggy.PluginManager, callback: Any, distribution: str) -> str:
+    """Register a run's callback object for its lifecycle hooks; returns its name."""
+    cls = type(callback)
+    kind, component = getattr(callback, "kind", None), getattr(callback, "name", None)
+    if isinstance(kind, str) and isinstance(component, str) and kind:
+        label = f"{kind} {component}"
+    else:
+        label = f"{cls.__module__}.{cls.__qualname__}"
+    name = f"{distribution}:{label}#{id(callback)}"
+    pm.register(callback, name=name)
+    if isinstance(pm, PluginManager):
+        pm.sources[name] = PluginSource(distribution, "")
+    return name
+
+
+def _module_of(plugin: Any) -> str:
+    if isinstance(plugin, ModuleType):
+        return plugin.__name__
+    if isinstance(plugin, type):
+        return plugin.__module__
+    return type(plugin).__module__
+
+
+def _culprit(pm: pluggy.PluginManager, hook: str, tb: TracebackType | None) -> tuple[str, Any] | None:
+    """(plugin name, plugin) whose code raised in ``hook``.
+
+    The innermost traceback frame running one of the hook's implementations
+    names it exactly (wrappers included: their generator frames run the same
+    code). Failing that, the innermost frame in a registered plugin's module
+    (or package; nn-core's own modules match only exactly, since the loop
+    itself lives in nn_core).
+    """
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    impls = {}
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        code = getattr(impl.function, "__code__", None)
+        if code is not None:
+            impls[code] = impl
+    for frame in reversed(frames):
+        impl = impls.get(frame.f_code)
+        if impl is not None:
+            return impl.plugin_name, impl.plugin
+    owners = [(_module_of(plugin), name, plugin) for name, plugin in pm.list_name_plugin() if plugin is not None]
+    for frame in reversed(frames):
+        module = frame.f_globals.get("__name__", "")
+        for owner, name, plugin in owners:
+            top = owner.split(".", 1)[0]
+            if module == owner or (top != "nn_core" and module.split(".", 1)[0] == top):
+                return name, plugin
+    return None
+
+
+def _label(name: str, plugin: Any) -> str:
     """How a user knows the plugin: its entry point, or what a spec's callback is called."""
-    name = impl.plugin_name
-    if name in getattr(pm, "sources", {}) or not name.isdigit():
-        return str(name)
-    plugin = impl.plugin  # registered without a name (pluggy then uses its id): an object, e.g. a callback
-    cls = type(plugin)
+    if "#" in name:  # a run's callback: "distribution:kind name#id"
+        return name.split("#", 1)[0]
+    if not name.isdigit():
+        return name
+    cls = type(plugin)  # registered without a name (pluggy then uses its id)
     where = f"{cls.__module__}.{cls.__qualname__}"
     kind, component = getattr(plugin, "kind", None), getattr(plugin, "name", None)
     if isinstance(kind, str) and isinstance(component, str):
@@ -139,28 +286,29 @@ def _plugin_label(pm: pluggy.PluginManager, impl: Any) -> str:
     return where
 
 
-def call_hook(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[Any]:
-    """Call lifecycle hook ``name`` like pluggy does (last registered first), but
-    name the plugin whose implementation raised.
+def call_lifecycle(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[Any]:
+    """Call lifecycle hook ``name`` through pluggy (wrappers, tracing and all),
+    naming the plugin whose implementation raised.
 
     pluggy's own exception carries no plugin name; a user needs it to know
     which package to blame or uninstall. The message is one line; the
     original exception is chained (``nn --debug`` shows its traceback).
     nn-core's own callbacks (``training.log``...) raise their errors unchanged.
     """
-    from nn_core.errors import NNError, PluginError
+    try:
+        result: list[Any] = getattr(pm.hook, name)(**kwargs)
+    except Exception as exc:
+        culprit = _culprit(pm, name, exc.__traceback__)
+        if culprit is None:
+            raise
+        plugin_name, plugin = culprit
+        if isinstance(exc, NNError) and _module_of(plugin).startswith("nn_core."):
+            raise
+        lines = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+        raise PluginError(f"plugin {_label(plugin_name, plugin)!r} failed in {name}: {reason}") from exc
+    return [r for r in result if r is not None] if isinstance(result, list) else result
 
-    results = []
-    for impl in reversed(getattr(pm.hook, name).get_hookimpls()):
-        args = {arg: kwargs[arg] for arg in impl.argnames}
-        try:
-            result = impl.function(**args)
-        except Exception as exc:
-            if isinstance(exc, NNError) and type(impl.plugin).__module__.startswith("nn_core."):
-                raise
-            lines = str(exc).strip().splitlines()
-            reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-            raise PluginError(f"plugin {_plugin_label(pm, impl)!r} failed in {name}: {reason}") from exc
-        if result is not None:
-            results.append(result)
-    return results
+
+call_hook = call_lifecycle
+"""The name nn-core 0.1 used."""

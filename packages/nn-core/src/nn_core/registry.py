@@ -60,8 +60,12 @@ class PluginProblem:
     plugin: str
     distribution: str
     message: str
+    standalone: bool = False
+    """The message names the distribution itself (a contract-version refusal)."""
 
     def __str__(self) -> str:
+        if self.standalone:
+            return self.message
         return f"plugin {self.plugin!r} ({self.distribution}): {self.message}"
 
 
@@ -72,6 +76,8 @@ class Registry:
     components: dict[Key, ComponentInfo] = field(default_factory=dict)
     clashes: dict[Key, list[ComponentInfo]] = field(default_factory=dict)
     problems: list[PluginProblem] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    """Distributions refused for their contract version, with the reason."""
 
     # -- building -------------------------------------------------------------
 
@@ -84,6 +90,18 @@ class Registry:
             return
         info = ComponentInfo(cls, distribution, version, plugin)
         key: Key = (cls.kind, cls.name, cls.backend)
+        rival = self._cross_backend_rival(key)
+        if rival is not None:
+            # An any-backend class and a backend-specific one of the same kind and
+            # name: which one a spec means is ambiguous, so neither is used.
+            rival_key: Key = (rival.kind, rival.name, rival.backend)
+            key = (cls.kind, cls.name, None)
+            previous = self.clashes.pop(rival_key, None) or [self.components.pop(rival_key)]
+            if key in self.components:
+                previous.insert(0, self.components.pop(key))
+            self.clashes[key] = [*self.clashes.get(key, []), *previous, info]
+            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
+            return
         if key in self.clashes:
             self.clashes[key].append(info)
         elif key in self.components:
@@ -92,6 +110,18 @@ class Registry:
             self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
         else:
             self.components[key] = info
+
+    def _cross_backend_rival(self, key: Key) -> ComponentInfo | None:
+        """A registered class of the same kind and name on the other side of the
+        any-backend line (``backend = None`` versus a named backend)."""
+        kind, name, backend = key
+        for (k, n, b), info in list(self.components.items()):
+            if k == kind and n == name and (b is None) != (backend is None):
+                return info
+        for (k, n, b), infos in self.clashes.items():
+            if k == kind and n == name and (b is None) != (backend is None):
+                return infos[0]
+        return None
 
     def _clash_message(self, key: Key) -> str:
         kind, name, backend = key
@@ -117,6 +147,8 @@ class Registry:
                 raise PluginError(self._clash_message(key))
             if key in self.components:
                 return self.components[key]
+            if key[2] is None:
+                break
         raise UnknownComponentError(unknown_name_message(kind, name, self.names(kind, backend)))
 
     def create(self, kind: str, name: str, backend: str | None = None, **params: Any) -> Any:
@@ -154,6 +186,14 @@ def check_component_class(cls: Any) -> None:
         raise PluginError(f"{label} has no name")
     if cls.kind in COMPUTE_KINDS and not cls.backend:
         raise PluginError(f"{label} is a {cls.kind} and must name its backend")
+    if cls.kind == "optimizer":
+        from nn_core.contracts import ClosureMinimizer, StepOptimizer
+
+        if not issubclass(cls, (StepOptimizer, ClosureMinimizer)):
+            raise PluginError(
+                f"{label} must derive from nn_core.contracts.StepOptimizer or ClosureMinimizer "
+                "(see docs/plugins.md#contract-v2)"
+            )
     schema = cls.params_schema
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise PluginError(f"{label}.params_schema must be a JSON Schema of type 'object'")

@@ -13,43 +13,23 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nn_core.callbacks import run_callbacks
+from nn_core.checkpoint import Checkpointer
+from nn_core.contracts import ClosureMinimizer, StepOptimizer
 from nn_core.errors import NNError, TrainingError
 from nn_core.experiment import Experiment
+from nn_core.plugins import call_lifecycle, register_callback, resolve
+from nn_core.run import Metrics, Run, evaluate
 
-Metrics = dict[str, dict[str, float]]
+if TYPE_CHECKING:
+    from nn_core.plugins import Plugins
 
-
-@dataclass
-class Run:
-    """A training run in progress: what lifecycle hooks receive."""
-
-    experiment: Experiment
-    history: list[dict[str, Any]] = field(default_factory=list)
-    epoch: int = 0
-    """Epochs completed."""
-    stop_requested: bool = False
-    train_seconds: float = 0.0
-    final: Metrics | None = None
-    """Metrics after training when they differ from the last log (best weights restored)."""
-    best_epoch: int | None = None
-    stopped_early_at: int | None = None
-
-    @property
-    def spec(self) -> Any:
-        return self.experiment.spec
-
-    @property
-    def final_metrics(self) -> Metrics:
-        if self.final is not None:
-            return self.final
-        last = self.history[-1] if self.history else {}
-        return {k: v for k, v in last.items() if k != "epoch"}
+__all__ = ["Interrupted", "Metrics", "Run", "evaluate", "train"]
 
 
 class Interrupted(NNError):
@@ -68,34 +48,15 @@ class Interrupted(NNError):
         super().__init__(message)
 
 
-def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
-    """Loss and every metric on each split, in evaluation mode."""
-    network = experiment.network
-    results: Metrics = {}
-    for name, split in experiment.splits.items():
-        if splits is not None and name not in splits:
-            continue
-        scores = {"loss": network.loss(split.X, split.Y)}
-        if experiment.metrics:
-            proba = network.predict_proba(split.X)
-            for metric_name, metric in experiment.metrics.items():
-                scores[metric_name] = metric.compute(split.data.y, proba)
-        results[name] = scores
-    return results
-
-
 def _check_finite(run: Run, metrics: Metrics | None) -> None:
     finite = run.experiment.network.is_finite()
     if finite and metrics is not None:
         finite = all(np.isfinite(v) for split in metrics.values() for v in split.values())
     if not finite:
-        lr = getattr(run.experiment.optimizer, "lr", None)
+        optimizer = run.experiment.optimizer
+        lr = optimizer.lr if isinstance(optimizer, StepOptimizer) else None
         hint = f" (optimizer lr is {lr}; try a smaller learning rate)" if lr is not None else ""
         raise TrainingError(f"loss became NaN or infinite at epoch {run.epoch}{hint}")
-
-
-class _EnoughIterations(Exception):
-    """Raised from the quasi-Newton callback once ``training.epochs`` is reached."""
 
 
 class _StopRequested(Exception):
@@ -144,7 +105,8 @@ class _Loop:
         self.batch_size = min(self.training.batch_size or self.n, self.n)
         self.steps_per_epoch = -(-self.n // self.batch_size)
         self.shuffle_rng = np.random.default_rng([experiment.spec.seed, 2])
-        self.base_lr = getattr(self.optimizer, "lr", None)
+        self.stepper = self.optimizer if isinstance(self.optimizer, StepOptimizer) else None
+        self.base_lr = self.stepper.lr if self.stepper is not None else None
         self.buffers: dict[int, tuple[Any, Any]] = {}
         self.interrupt = InterruptFlag()
         self.checkpointer: Any = None
@@ -177,7 +139,8 @@ class _Loop:
         return metrics
 
     def _epoch(self, skip: int) -> None:
-        network, optimizer, interrupt = self.network, self.optimizer, self.interrupt
+        network, optimizer, interrupt = self.network, self.stepper, self.interrupt
+        assert optimizer is not None, "closure minimizers run through minimize()"
         self.epoch_shuffle_state = self.shuffle_rng.bit_generator.state
         if self.batch_size == self.n:
             # Shuffling a full batch changes only summation order: no gather, no copy.
@@ -199,28 +162,37 @@ class _Loop:
 
     def epochs(self) -> None:
         run, training = self.run, self.training
-        checkpoint = training.checkpoint
         for epoch in range(run.epoch + 1, training.epochs + 1):
-            if self.schedule is not None and self.base_lr is not None:
-                self.optimizer.lr = self.schedule.lr(self.base_lr, epoch - 1)
+            if self.schedule is not None and self.stepper is not None and self.base_lr is not None:
+                self.stepper.lr = self.schedule.lr(self.base_lr, epoch - 1)
             try:
                 self._epoch(self.start_step)
             except _StopRequested as stop:
                 self._interrupted(epoch, stop.args[0])
             self.start_step = 0
             run.epoch = epoch
-            if not self.network.is_finite():
-                _check_finite(run, None)
-            logged = epoch % training.log_every == 0 or epoch == training.epochs
-            metrics = self.log() if logged else None
-            if self.listens and any(call_lifecycle(self.pm, "nn_epoch_end", run=run, epoch=epoch, metrics=metrics)):
-                run.stop_requested = True
-            if checkpoint is not None and self.checkpointer is not None and epoch % checkpoint.every == 0:
-                self._checkpoint(epoch + 1, 0)
-            if run.stop_requested:
-                if not logged:
-                    self.log()
+            if self.end_of_epoch(epoch):
                 return
+
+    def end_of_epoch(self, epoch: int) -> bool:
+        """Everything that runs once per epoch, for step optimizers and closure
+        minimizers alike: finiteness, logging, lifecycle hooks (early stopping),
+        checkpoints. True when training should stop now."""
+        run, training = self.run, self.training
+        checkpoint = training.checkpoint
+        if not self.network.is_finite():
+            _check_finite(run, None)
+        logged = epoch % training.log_every == 0 or epoch == training.epochs
+        metrics = self.log() if logged else None
+        if self.listens and any(call_lifecycle(self.pm, "nn_epoch_end", run=run, epoch=epoch, metrics=metrics)):
+            run.stop_requested = True
+        if checkpoint is not None and self.checkpointer is not None and epoch % checkpoint.every == 0:
+            self._checkpoint(epoch + 1, 0)
+        if run.stop_requested:
+            if not logged:
+                self.log()
+            return True
+        return False
 
     def _checkpoint(self, next_epoch: int, next_step: int) -> str | None:
         try:
@@ -246,30 +218,25 @@ class _Loop:
         why = "" if self.training.checkpoint is not None else " (beside -o, as training.checkpoint is not set)"
         raise Interrupted(self.run, path, why=why)
 
-    def minimize(self) -> None:
-        """Full-batch quasi-Newton training: one iteration counts as one epoch.
+    def minimize(self, minimizer: ClosureMinimizer) -> None:
+        """Closure minimizers (bfgs, lbfgs): one iteration counts as one epoch.
 
-        The minimizer calls back after every iteration, and the callback keeps
-        every promise a step run keeps: logging and ``training.log``, the
-        ``nn_epoch_end`` hooks (early stopping), checkpoints every
-        ``training.checkpoint.every`` iterations, and Ctrl-C (a checkpoint,
-        then :class:`Interrupted`). It stops the minimizer by raising.
+        The minimizer sees float64 numpy vectors only (``get_flat`` and the
+        network's ``loss_and_gradient``); after each iteration the callback
+        puts the iterate into the network and runs every per-epoch duty (logs,
+        hooks and ``training.log``, early stopping, checkpoints every
+        ``training.checkpoint.every`` iterations, Ctrl-C: a checkpoint, then
+        :class:`Interrupted`), then asks the minimizer to stop at
+        ``training.epochs`` or when something requested a stop.
         """
-        run, network, training = self.run, self.network, self.training
-        checkpoint = training.checkpoint
+        run, network = self.run, self.network
+        stopped_by: list[str] = []
 
-        def callback(flat: Any) -> None:
-            network.flat_params[...] = flat
+        def callback(flat: np.ndarray) -> bool:
+            network.set_flat(flat)
             run.epoch += 1
             epoch = run.epoch
-            if not network.is_finite():
-                _check_finite(run, None)
-            logged = epoch % training.log_every == 0 or epoch == training.epochs
-            metrics = self.log() if logged else None
-            if self.listens and any(call_lifecycle(self.pm, "nn_epoch_end", run=run, epoch=epoch, metrics=metrics)):
-                run.stop_requested = True
-            if checkpoint is not None and self.checkpointer is not None and epoch % checkpoint.every == 0:
-                self._checkpoint(epoch + 1, 0)
+            stop = self.end_of_epoch(epoch)
             if self.interrupt.requested:
                 # The iteration is complete: its end is the (epoch + 1, step 0) state.
                 path = None
@@ -277,20 +244,25 @@ class _Loop:
                     done = self.checkpointer.last_path == self.checkpointer.path_for(epoch + 1, 0)
                     path = str(self.checkpointer.last_path) if done else self._checkpoint(epoch + 1, 0)
                 self._raise_interrupted(path)
-            if run.stop_requested:
-                if not logged:
-                    self.log()
-                raise _EnoughIterations
-            if epoch >= training.epochs:
-                raise _EnoughIterations
+            if stop:
+                stopped_by.append("early stopping" if run.stopped_early_at else "a callback asked to stop")
+                return True
+            if epoch >= self.training.epochs:
+                stopped_by.append(f"training.epochs ({self.training.epochs}) reached")
+                return True
+            return False
 
-        def fun(flat: Any) -> tuple[float, Any]:
+        def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
             return network.loss_and_gradient(flat, self.X, self.Y)
 
-        if run.epoch >= training.epochs:
+        if run.epoch >= self.training.epochs:  # resumed from the last iteration's checkpoint
             return
-        with suppress(_EnoughIterations):
-            network.flat_params[...] = self.optimizer.minimize(fun, network.flat_params.copy(), callback)
+        result = minimizer.minimize(fun, network.get_flat(), callback)
+        network.set_flat(result.x)
+        if stopped_by:
+            run.stop_reason = f"{minimizer.name}: stopped after {run.epoch} iterations: {stopped_by[0]}"
+        else:
+            run.stop_reason = f"{minimizer.name}: {result.message}"
         if run.history[-1]["epoch"] != run.epoch:
             self.log()
 
@@ -310,15 +282,10 @@ def _pointing_to_last_checkpoint(loop: _Loop) -> Iterator[None]:
         ) from None
 
 
-def call_lifecycle(pm: Any, name: str, **kwargs: Any) -> list[Any]:
-    from nn_core.plugins import call_hook
-
-    return call_hook(pm, name, **kwargs)
-
-
 def train(
     experiment: Experiment,
     *,
+    plugins: Plugins | None = None,
     pm: Any = None,
     on_log: Callable[[Run, Metrics], None] | None = None,
     resume: dict[str, Any] | None = None,
@@ -327,25 +294,21 @@ def train(
 ) -> Run:
     """Train ``experiment`` as its spec says; return the finished :class:`Run`.
 
-    ``pm`` is the plugin manager whose lifecycle hooks run (default: the
-    installed plugins); the spec's callbacks are registered on it for the
-    run. ``on_log`` receives the metrics at each log interval. ``resume`` is
-    the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
+    Lifecycle hooks are those of ``plugins`` (a :class:`nn_core.plugins.Plugins`;
+    ``pm``, a bare plugin manager, is also accepted; with neither, the
+    installed plugins are loaded afresh); the spec's callbacks are registered
+    on it for the run and unregistered after. ``on_log`` receives the metrics
+    at each log interval. ``resume`` is the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
     the end of a step and raises :class:`Interrupted` after writing a
     checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``, its
     name starting with ``checkpoint_prefix``).
     """
-    from nn_core.callbacks import run_callbacks
-    from nn_core.checkpoint import Checkpointer
-
     if pm is None:
-        from nn_core.plugins import default_plugins
-
-        pm = default_plugins()[0]
+        pm = resolve(plugins).pm
     run = Run(experiment)
     callbacks = run_callbacks(experiment)
-    for callback in callbacks:
-        pm.register(callback)
+    for callback, distribution in callbacks:
+        register_callback(pm, callback, distribution)
     loop: _Loop | None = None
     try:
         loop = _Loop(run, pm, on_log)
@@ -372,7 +335,7 @@ def train(
         ):
             if resume is not None:
                 loop.resume_from(resume)
-                if getattr(experiment.optimizer, "full_batch", False):
+                if isinstance(experiment.optimizer, ClosureMinimizer):
                     import sys
 
                     print(
@@ -385,8 +348,8 @@ def train(
                 loop.log()
             call_lifecycle(pm, "nn_train_start", run=run)
             started = time.perf_counter()
-            if getattr(experiment.optimizer, "full_batch", False):
-                loop.minimize()
+            if isinstance(experiment.optimizer, ClosureMinimizer):
+                loop.minimize(experiment.optimizer)
             else:
                 loop.epochs()
             run.train_seconds = time.perf_counter() - started
@@ -394,7 +357,7 @@ def train(
     finally:
         if loop is not None and loop.checkpointer is not None:
             loop.checkpointer.stop()
-        for callback in callbacks:
+        for callback, _ in callbacks:
             if hasattr(callback, "close"):
                 callback.close()
             pm.unregister(callback)

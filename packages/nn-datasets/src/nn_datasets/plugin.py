@@ -24,3 +24,9 @@ from nn_datasets.spirals import Spirals
 def nn_components() -> list[type[Component]]:
     """The dataset classes of this package."""
     return [Spirals, Moons, Circles, Blobs, Iris, Digits, WelchSleepStudy, KaggleMnist, Idx, Csv]
+
+
+@hookimpl
+def nn_contract_version() -> int:
+    """Written for nn's plugin contract v2 (datasets are backend-agnostic)."""
+    return 2

@@ -1,3 +1,3 @@
 """nn-numpy: the reference numpy backend for nn."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

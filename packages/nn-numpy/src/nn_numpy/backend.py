@@ -1,4 +1,4 @@
-"""The ``numpy`` backend: builds :class:`~nn_numpy.network.NumpyNetwork`."""
+"""The ``numpy`` backend: builds :class:`~nn_numpy.network.NumpyNetwork` on the CPU."""
 
 from __future__ import annotations
 
@@ -15,6 +15,22 @@ class NumpyBackend(Backend):
 
     name: ClassVar[str] = "numpy"
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+    dtypes: ClassVar[tuple[str, ...]] = ("float64", "float32")
+    default_dtype: ClassVar[str] = "float64"
+    default_device: ClassVar[str] = "cpu"
+    known_devices: ClassVar[tuple[str, ...]] = ("cpu",)
+
+    @classmethod
+    def devices(cls) -> tuple[str, ...]:
+        return ("cpu",)
+
+    @staticmethod
+    def to_numpy(array: Any) -> np.ndarray:
+        return np.asarray(array)
+
+    @staticmethod
+    def from_numpy(array: np.ndarray, dtype: str, device: str) -> np.ndarray:
+        return np.ascontiguousarray(array, dtype=dtype)
 
     def network(
         self,
@@ -24,6 +40,7 @@ class NumpyBackend(Backend):
         *,
         input_dim: int,
         dtype: str,
+        device: str,
         rng: np.random.RandomState,
     ) -> NumpyNetwork:
         return NumpyNetwork(layers, loss, regularizer, input_dim=input_dim, dtype=dtype, rng=rng)

@@ -2,19 +2,33 @@
 
 Every parameter array is a view into ``flat_params`` (and its gradient a
 view into ``flat_grads``), so an optimizer updates the whole model with a
-handful of vectorised operations and a quasi-Newton method gets its flat
-vector without copying layer by layer (scikit-learn's ``_pack``/``_unpack``,
-without the packing).
+handful of vectorised operations (``setup_optimizer`` hands it the flat
+buffer) and the quasi-Newton boundary (``get_flat``/``set_flat``) is one
+copy (scikit-learn's ``_pack``/``_unpack``, without the packing). The flat
+buffers are this backend's own business: nn-core's contract (v2) only sees
+numpy copies by name or as float64 vectors.
+
+Optional layer behaviour is found through the typed protocols of
+:mod:`nn_core.contracts` (``OutputActivation``, ``Regularizable``,
+``HasBuffers``, ``Stochastic``), never through ``getattr`` guesses.
 """
 
 from __future__ import annotations
 
 from math import prod
-from typing import Any
 
 import numpy as np
 
-from nn_core.contracts import Layer, Loss, Optimizer, Regularizer
+from nn_core.contracts import (
+    HasBuffers,
+    Layer,
+    Loss,
+    OutputActivation,
+    Regularizable,
+    Regularizer,
+    StepOptimizer,
+    Stochastic,
+)
 
 EVAL_ROWS = 4096
 """Rows per chunk when evaluating or predicting on many samples."""
@@ -69,16 +83,20 @@ class NumpyNetwork:
         # Weight penalties: a layer's own regularizer overrides the model's.
         self.penalties: list[tuple[Regularizer, np.ndarray, np.ndarray]] = []
         for i, layer in enumerate(layers):
-            reg = getattr(layer, "regularizer", None) or regularizer
+            if not isinstance(layer, Regularizable):
+                continue
+            reg = layer.regularizer or regularizer
             if reg is None:
                 continue
-            for pname in getattr(layer, "regularized", ()):
+            for pname in layer.regularized:
                 key = f"layers.{i}.{pname}"
                 self.penalties.append((reg, self.parameters[key], self.gradients[key]))
 
         last = layers[-1]
-        self.fused = loss.fused_activation is not None and getattr(last, "activation_name", None) == (
-            loss.fused_activation
+        self.fused = (
+            loss.fused_activation is not None
+            and isinstance(last, OutputActivation)
+            and last.activation_name == loss.fused_activation
         )
         if self.fused:
             last.fused_output = True  # type: ignore[attr-defined]
@@ -111,14 +129,21 @@ class NumpyNetwork:
 
     def backward(self, A: np.ndarray, Y: np.ndarray) -> None:
         """Gradients of the data loss plus penalties, written into ``flat_grads``."""
-        last = self.layers[-1]
-        dA = self.loss_fn.gradient(getattr(last, "logits", A), A, Y, self.fused)
+        dA = self.loss_fn.gradient(self._logits(A), A, Y, self.fused)
         for i in range(len(self.layers) - 1, -1, -1):
             dA = self.layers[i].backward(dA, i > 0)
         for reg, W, dW in self.penalties:
             reg.add_gradient(W, dW)
 
-    def train_step(self, X: np.ndarray, Y: np.ndarray, optimizer: Optimizer) -> None:
+    def _logits(self, A: np.ndarray) -> np.ndarray:
+        """The output layer's pre-activation Z when it keeps one, else its output."""
+        last = self.layers[-1]
+        return last.logits if isinstance(last, OutputActivation) else A
+
+    def setup_optimizer(self, optimizer: StepOptimizer) -> None:
+        optimizer.setup(self.flat_params)
+
+    def train_step(self, X: np.ndarray, Y: np.ndarray, optimizer: StepOptimizer) -> None:
         A = self.forward(X, True)
         self.backward(A, Y)
         optimizer.step(self.flat_params, self.flat_grads)
@@ -132,16 +157,15 @@ class NumpyNetwork:
         Only the output layer's arrays are kept for all rows, so evaluating
         60,000 samples never holds every hidden activation at once.
         """
-        last = self.layers[-1]
         if len(X) <= EVAL_ROWS:
             A = self.forward(X, False)
-            return getattr(last, "logits", A), A
+            return self._logits(A), A
         Z_all = np.empty((len(X), self.output_dim), dtype=self.dtype)
         A_all = np.empty_like(Z_all)
         for start in range(0, len(X), EVAL_ROWS):
             rows = slice(start, start + EVAL_ROWS)
             A_all[rows] = A = self.forward(X[rows], False)
-            Z_all[rows] = getattr(last, "logits", A)
+            Z_all[rows] = self._logits(A)
         return Z_all, A_all
 
     def loss(self, X: np.ndarray, Y: np.ndarray) -> float:
@@ -150,20 +174,31 @@ class NumpyNetwork:
         return float(self.loss_fn.value(Z, A, Y, self.fused)) + self.penalty()
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return np.array(self.evaluate(self.to_backend(X))[1], copy=True)
+        return np.array(self.evaluate(self.to_backend(X))[1], dtype=np.float64, copy=True)
 
     def is_finite(self) -> bool:
         # One reduction over the flat buffer: NaN or inf anywhere poisons the sum.
         return bool(np.isfinite(self.flat_params.sum()))
 
-    # -- flat-vector interface for quasi-Newton optimizers ----------------------
+    # -- quasi-Newton boundary: float64 copies ---------------------------------------
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Trained parameters by name, in ``flat_params`` (and ``get_flat``) order."""
+        return {name: p.shape for name, p in self.parameters.items()}
+
+    def get_flat(self) -> np.ndarray:
+        return self.flat_params.astype(np.float64, copy=True)
+
+    def set_flat(self, flat: np.ndarray) -> None:
+        if np.shape(flat) != self.flat_params.shape:
+            raise ValueError(f"flat vector has shape {np.shape(flat)}, the network needs {self.flat_params.shape}")
+        self.flat_params[...] = flat
 
     def loss_and_gradient(self, flat: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-        """``f(flat_params) -> (loss, flat_grad)``, the closure scipy minimizes."""
-        self.flat_params[...] = flat
+        """``f(flat) -> (loss, flat_grad)``, the closure scipy minimizes (float64 copies)."""
+        self.set_flat(flat)
         A = self.forward(X, True)
-        last = self.layers[-1]
-        value = float(self.loss_fn.value(getattr(last, "logits", A), A, Y, self.fused)) + self.penalty()
+        value = float(self.loss_fn.value(self._logits(A), A, Y, self.fused)) + self.penalty()
         self.backward(A, Y)
         return value, self.flat_grads.astype(np.float64, copy=True)
 
@@ -175,10 +210,11 @@ class NumpyNetwork:
         return {
             f"layers.{i}.{name}": array
             for i, layer in enumerate(self.layers)
-            for name, array in getattr(layer, "buffers", {}).items()
+            if isinstance(layer, HasBuffers)
+            for name, array in layer.buffers().items()
         }
 
-    # -- model files and checkpoints ------------------------------------------------
+    # -- model files and checkpoints: numpy arrays by name ----------------------------
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer, by name (what a model file stores)."""
@@ -195,11 +231,59 @@ class NumpyNetwork:
                 raise ValueError(f"{name} has shape {array.shape}, the network needs {targets[name].shape}")
             targets[name][...] = array
 
-    def rng_state(self) -> dict[str, Any]:
-        """State of each layer's own generator (dropout masks), by layer index."""
-        generators = {str(i): getattr(layer, "generator", None) for i, layer in enumerate(self.layers)}
-        return {i: g.bit_generator.state for i, g in generators.items() if g is not None}
+    def rng_state(self) -> dict[str, np.ndarray]:
+        """Each stochastic layer's generator state as a uint64 array, ``layers.1.generator``."""
+        return {
+            f"layers.{i}.generator": generator_state(layer.generator)
+            for i, layer in enumerate(self.layers)
+            if isinstance(layer, Stochastic) and layer.generator is not None
+        }
 
-    def set_rng_state(self, state: dict[str, Any]) -> None:
-        for index, generator_state in state.items():
-            getattr(self.layers[int(index)], "generator").bit_generator.state = generator_state  # noqa: B009
+    def set_rng_state(self, state: dict[str, np.ndarray]) -> None:
+        for name, array in state.items():
+            index = _layer_index(name, len(self.layers))
+            layer = self.layers[index]
+            if not isinstance(layer, Stochastic) or layer.generator is None:
+                raise ValueError(f"{name}: layer {index} has no random generator")
+            set_generator_state(layer.generator, array)
+
+
+def _layer_index(name: str, count: int) -> int:
+    parts = name.split(".")
+    if len(parts) != 3 or parts[0] != "layers" or not parts[1].isdigit() or int(parts[1]) >= count:
+        raise ValueError(f"{name!r} names no layer of this network")
+    return int(parts[1])
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def generator_state(generator: np.random.Generator) -> np.ndarray:
+    """A PCG64 generator's full state as six uint64s: state (hi, lo), inc (hi, lo),
+    has_uint32, uinteger. Exact, and a plain array a checkpoint can hold."""
+    state = generator.bit_generator.state
+    if state.get("bit_generator") != "PCG64":
+        raise ValueError(f"only PCG64 generators are saved, not {state.get('bit_generator')}")
+    inner = state["state"]
+    words = [
+        inner["state"] >> 64,
+        inner["state"] & _MASK64,
+        inner["inc"] >> 64,
+        inner["inc"] & _MASK64,
+        int(state["has_uint32"]),
+        int(state["uinteger"]),
+    ]
+    return np.array(words, dtype=np.uint64)
+
+
+def set_generator_state(generator: np.random.Generator, array: np.ndarray) -> None:
+    """Inverse of :func:`generator_state`."""
+    words = [int(w) for w in np.asarray(array, dtype=np.uint64).reshape(-1)]
+    if len(words) != 6:
+        raise ValueError(f"a generator state has 6 words, got {len(words)}")
+    generator.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": (words[0] << 64) | words[1], "inc": (words[2] << 64) | words[3]},
+        "has_uint32": words[4],
+        "uinteger": words[5],
+    }

@@ -14,9 +14,8 @@ DEFAULT_WORKERS = 2
 
 
 def registry_of(plugins: Any) -> Any:
-    """The component registry of what ``nn`` hands a plugin command."""
-    registry = getattr(plugins, "registry", None)
-    return registry if registry is not None else plugins[1]
+    """The component registry of the :class:`nn_core.plugins.Plugins` ``nn`` hands a plugin command."""
+    return plugins.registry
 
 
 def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:

@@ -40,12 +40,11 @@ RUNNING = "running.json"
 """Written when a worker starts the trial (its address and process id), removed when it ends."""
 
 
-def _load_plugins() -> tuple[Any, Any]:
-    """A fresh plugin manager and registry in this worker process."""
-    from nn_core.plugins import build_registry, get_plugin_manager
+def _load_plugins() -> Any:
+    """The installed plugins, loaded afresh in this worker process for this trial."""
+    from nn_core.plugins import load_plugins
 
-    pm = get_plugin_manager()
-    return pm, build_registry(pm)
+    return load_plugins()
 
 
 def _worker_name() -> str:
@@ -137,7 +136,8 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / RUNNING).write_text(json.dumps({"worker": record["worker"], "pid": os.getpid()}), encoding="utf-8")
-        pm, registry = _load_plugins()
+        plugins = _load_plugins()
+        registry = plugins.registry
         fold = task.get("fold")
         document = trial_document(task["document"], directory, task["checkpoint_every"], fold is not None)
         spec = load_spec(document, registry=registry)
@@ -150,7 +150,7 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
             resume = restore(experiment, arrays, meta, str(checkpoint))
             record["resumed_from_epoch"] = int(resume["next_epoch"]) - 1
         with np.errstate(all="ignore"):
-            run = train(experiment, pm=pm, resume=resume)
+            run = train(experiment, plugins=plugins, resume=resume)
         model_from_run(run).save(directory / MODEL)
         lines = "".join(json.dumps(flatten(row)) + "\n" for row in run.history)
         (directory / METRICS).write_text(lines, encoding="utf-8")

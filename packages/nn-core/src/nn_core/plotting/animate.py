@@ -31,7 +31,9 @@ class FrameRecorder:
 
         experiment = run.experiment
         network, scaler = experiment.network, experiment.scaler
-        zz = regions(lambda P: predicted_labels(network.predict_proba(scaler.transform(P))), self.xx, self.yy)
+        zz = regions(
+            lambda P: predicted_labels(network.predict_proba(network.to_backend(scaler.transform(P)))), self.xx, self.yy
+        )
         loss = network.loss(experiment.splits["train"].X, experiment.splits["train"].Y)
         self.frames.append((epoch, zz, loss))
 
@@ -45,12 +47,14 @@ class FrameRecorder:
             self.record(run, epoch)
 
 
-def animate(spec: Any, registry: Any, path: str, every: int, fps: int = 8) -> int:
+def animate(spec: Any, plugins: Any, path: str, every: int, fps: int = 8) -> int:
     """Train ``spec``, drawing a frame every ``every`` epochs; returns the frame count."""
     from nn_core.experiment import build, load_data
     from nn_core.plotting import pyplot
-    from nn_core.plugins import default_plugins
+    from nn_core.plugins import register_callback
     from nn_core.training import train
+
+    registry = plugins.registry
 
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in (".gif", ".mp4"):
@@ -68,13 +72,15 @@ def animate(spec: Any, registry: Any, path: str, every: int, fps: int = 8) -> in
         raise NNError("nn animate needs a classifier; this spec does regression")
     xx, yy = grid_for(data.X, steps=160)
     recorder = FrameRecorder(every, xx, yy)
-    pm = default_plugins()[0]
-    pm.register(recorder)
+    pm = plugins.pm
+    register_callback(pm, recorder, "nn-core")
     try:
-        train(experiment, pm=pm)
+        train(experiment, plugins=plugins)
     finally:
         pm.unregister(recorder)
-    classes = max(int(experiment.network.predict_proba(experiment.splits["train"].X[:1]).shape[1]), 2)
+    network = experiment.network
+    first = network.batch(experiment.splits["train"].X, np.arange(1))
+    classes = max(int(network.predict_proba(first).shape[1]), 2)
     y = data.y
     fig, ax = plt.subplots(figsize=(6, 6))
 

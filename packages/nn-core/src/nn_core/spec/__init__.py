@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nn_core.registry import Registry
 from nn_core.spec.errors import SpecError, SpecIssue, format_path
@@ -13,23 +13,29 @@ from nn_core.spec.overrides import apply_overrides
 from nn_core.spec.schema import ComposedSchema, compose_schema
 from nn_core.spec.validate import validate
 
+if TYPE_CHECKING:
+    from nn_core.plugins import Plugins
+
 
 def load_spec(
     source: str | FsPath | dict[str, Any],
     overrides: list[str] | tuple[str, ...] = (),
     registry: Registry | None = None,
+    *,
+    plugins: Plugins | None = None,
 ) -> Spec:
     """Read (a path) or take (a dict) a spec, apply ``--set`` overrides, validate.
 
     Raises :class:`SpecError` listing every problem, each with its path and,
-    for files, line and column.
+    for files, line and column. Components are those of ``plugins`` (or an
+    explicit ``registry``; with neither, the installed plugins, loaded afresh).
     """
     import copy
 
     if registry is None:
-        from nn_core.plugins import default_registry
+        from nn_core.plugins import resolve
 
-        registry = default_registry()
+        registry = resolve(plugins).registry
     if isinstance(source, dict):
         check_shape(source)  # before deepcopy, which recurses
         document = Document(copy.deepcopy(source), None)

@@ -73,6 +73,7 @@ class Spec:
     seed: int
     dtype: str
     backend: str
+    device: str
     data: DataSpec
     model: ModelSpec
     loss: ComponentSpec
@@ -114,6 +115,7 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
         seed=doc["seed"],
         dtype=doc["dtype"],
         backend=doc["backend"],
+        device=doc["device"],
         data=DataSpec(component("dataset", data["dataset"], composed), Split(**data["split"]), data["scale"]),
         model=ModelSpec(
             tuple(component("layer", layer, composed) for layer in model["layers"]),

@@ -25,13 +25,64 @@ NEEDS_KEYWORD = "x-nn-required-params"
 """Annotation listing, per component name, the parameters a bare name would lack."""
 
 DEFAULT_BACKEND = "numpy"
+"""The default backend when installed; else the only installed backend is."""
+
+
+def default_backend(registry: Registry) -> str | None:
+    """``numpy`` when installed, else the only installed backend, else None (the spec must say)."""
+    names = registry.names("backend")
+    if DEFAULT_BACKEND in names or not names:
+        return DEFAULT_BACKEND
+    return names[0] if len(names) == 1 else None
 
 
 def ref(kind: str) -> dict[str, Any]:
     return {"$ref": f"#/$defs/{kind}"}
 
 
-def _core_schema(backends: list[str]) -> dict[str, Any]:
+def _device_schema(cls: Any) -> dict[str, Any]:
+    pattern = getattr(cls, "device_pattern", None)
+    if pattern:
+        return {"type": "string", "pattern": pattern}
+    return {"enum": list(getattr(cls, "known_devices", ("cpu",)))}
+
+
+def _backend_settings(
+    registry: Registry, backend: str | None, default: str | None
+) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    """``dtype`` and ``device`` properties, and one ``if``/``then`` per installed backend
+    restricting them to what that backend declares."""
+    classes: dict[str, Any] = {}
+    for name in registry.names("backend"):
+        try:
+            classes[name] = registry.get("backend", name).cls
+        except Exception:  # a clashed backend: its name is reported where used
+            continue
+    all_dtypes = sorted({d for cls in classes.values() for d in getattr(cls, "dtypes", ())}) or ["float64", "float32"]
+    chosen = classes.get(backend or "")
+    # With backends installed, only the chosen backend's clause below restricts dtype (one error, not two).
+    dtype: dict[str, Any] = {"type": "string", "description": "the dtype the backend computes in"}
+    if not classes:
+        dtype["enum"] = all_dtypes
+    device: dict[str, Any] = {"type": "string", "description": "where the backend computes: cpu, cuda, cuda:1, ..."}
+    if chosen is not None:
+        dtype["default"] = chosen.default_dtype
+        device["default"] = chosen.default_device
+    clauses = []
+    for name, cls in sorted(classes.items()):
+        condition: dict[str, Any] = {"properties": {"backend": {"const": name}}, "required": ["backend"]}
+        if name == default:  # the default backend applies when the spec names none
+            condition = {"anyOf": [condition, {"not": {"required": ["backend"]}}]}
+        clauses.append(
+            {
+                "if": condition,
+                "then": {"properties": {"dtype": {"enum": list(cls.dtypes)}, "device": _device_schema(cls)}},
+            }
+        )
+    return dtype, device, clauses
+
+
+def _core_schema(backends: list[str], default: str | None) -> dict[str, Any]:
     integer_or_full = {
         "if": {"type": "string"},
         "then": {"const": "full"},
@@ -46,8 +97,7 @@ def _core_schema(backends: list[str]) -> dict[str, Any]:
         "properties": {
             "name": {"type": "string", "default": "experiment"},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0},
-            "dtype": {"enum": ["float64", "float32"], "default": "float64"},
-            "backend": {"enum": backends, "default": DEFAULT_BACKEND, KIND_KEYWORD: "backend"},
+            "backend": {"enum": backends, KIND_KEYWORD: "backend", **({"default": default} if default else {})},
             "data": {
                 "type": "object",
                 "properties": {
@@ -131,7 +181,7 @@ def _core_schema(backends: list[str]) -> dict[str, Any]:
             },
             "metrics": {"type": "array", "items": ref("metric"), "default": ["accuracy"]},
         },
-        "required": ["data", "model", "loss", "optimizer"],
+        "required": ["data", "model", "loss", "optimizer", *([] if default else ["backend"])],
         "additionalProperties": False,
     }
 
@@ -195,8 +245,14 @@ class ComposedSchema:
     backend: str
 
 
-def compose_schema(registry: Registry, backend: str = DEFAULT_BACKEND) -> ComposedSchema:
-    """Core schema + every installed component of ``backend`` (and agnostic ones)."""
+def compose_schema(registry: Registry, backend: str | None = None) -> ComposedSchema:
+    """Core schema + every installed component of ``backend`` (and agnostic ones).
+
+    ``backend`` None means the default backend (:func:`default_backend`).
+    """
+    default = default_backend(registry)
+    if backend is None:
+        backend = default or DEFAULT_BACKEND
     params: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
     for info in registry.all():
         if info.kind not in params:
@@ -204,6 +260,10 @@ def compose_schema(registry: Registry, backend: str = DEFAULT_BACKEND) -> Compos
         if info.backend is not None and info.backend != backend:
             continue
         params[info.kind][info.name] = info.cls.params_schema
-    schema = _core_schema(sorted(params["backend"]))
+    schema = _core_schema(sorted(params["backend"]), default)
+    dtype, device, clauses = _backend_settings(registry, backend, default)
+    schema["properties"] = {"dtype": dtype, "device": device, **schema["properties"]}
+    if clauses:
+        schema["allOf"] = clauses
     schema["$defs"] = {kind: kind_definition(kind, by_name) for kind, by_name in params.items() if kind != "backend"}
     return ComposedSchema(schema, params, backend)

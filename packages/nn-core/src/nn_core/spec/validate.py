@@ -12,7 +12,7 @@ from nn_core.errors import NNError, PluginError
 from nn_core.registry import Registry, unknown_name_message
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document, check_shape
-from nn_core.spec.schema import DEFAULT_BACKEND, KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
+from nn_core.spec.schema import KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
 
 _TYPE_NAMES = {
     "integer": "an integer",
@@ -127,9 +127,17 @@ def check_backend_installed(registry: Registry) -> None:
 
 
 def schema_for(document: Document, registry: Registry) -> ComposedSchema:
+    """The schema for the backend the document names.
+
+    An uninstalled backend composes the default backend's schema, so the spec
+    gets one error (at ``backend``) instead of one per layer, loss and
+    optimizer that "is not installed" for a backend that is not there.
+    """
     data = document.data
     backend = data.get("backend") if isinstance(data, dict) else None
-    return compose_schema(registry, backend if isinstance(backend, str) else DEFAULT_BACKEND)
+    if not isinstance(backend, str) or backend not in registry.names("backend"):
+        backend = None
+    return compose_schema(registry, backend)
 
 
 def collect_issues(document: Document, composed: ComposedSchema, registry: Registry) -> list[SpecIssue]:

@@ -81,6 +81,11 @@ class Subject:
             self._registry_cache = build_registry(get_plugin_manager())
         return self._registry_cache
 
+    @property
+    def arrays(self) -> Arrays:
+        """Converts between numpy and the component's backend arrays."""
+        return arrays_for(self.cls, self.lookup_registry() if self.cls.backend else None)
+
     def fail(self, what: str) -> ConformanceError:
         return ConformanceError(f"{self.label}: {what}")
 
@@ -89,6 +94,46 @@ class Subject:
         from nn_core.testing.schema import construct
 
         return construct(self)
+
+
+class Arrays:
+    """numpy ↔ a backend's arrays, through the backend's ``from_numpy``/``to_numpy``.
+
+    The kit builds every input in numpy, hands the component backend arrays
+    made with :meth:`to_backend`, and reads every result back with
+    :meth:`to_numpy`: it never assumes a component's arrays are numpy arrays.
+    """
+
+    def __init__(self, backend: Any, device: str = "cpu") -> None:
+        self.backend = backend
+        self.device = device
+
+    def to_backend(self, array: Any, dtype: Any = None) -> Any:
+        array = np.array(array, copy=True)
+        name = np.dtype(dtype if dtype is not None else array.dtype).name
+        return self.backend.from_numpy(array, name, self.device)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        result = self.backend.to_numpy(array)
+        if not isinstance(result, np.ndarray):
+            raise TypeError(f"{self.backend.__name__}.to_numpy returned {type(result).__name__}, not a numpy array")
+        return result
+
+
+def arrays_for(cls: type[Component], registry: Registry | None) -> Arrays:
+    """The :class:`Arrays` of ``cls``'s backend (numpy's conversions for backend-agnostic kinds)."""
+    from nn_core.contracts import Backend
+
+    backend: Any = Backend
+    if cls.backend and registry is not None:
+        try:
+            backend = registry.get("backend", cls.backend).cls
+        except Exception:
+            raise ConformanceError(
+                f"{cls.kind} {cls.name!r} runs on backend {cls.backend!r}, which is not installed "
+                "(the kit converts arrays with the backend's from_numpy/to_numpy)"
+            ) from None
+    return Arrays(backend, getattr(backend, "default_device", "cpu"))
 
 
 def subject(

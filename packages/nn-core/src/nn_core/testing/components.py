@@ -26,22 +26,25 @@ from nn_core.testing.schema import check_schema
 def check_initializer(
     component: type[Component] | ComponentInfo, /, *, registry: Registry | None = None, **params: Any
 ) -> None:
-    """``init(shape, rng, dtype)``: the shape and dtype asked for, finite, the same draws for the same seed."""
+    """``init(shape, rng)``: a float64 numpy array of the shape asked for (2-D weights and
+    1-D biases), finite, drawn only from ``rng`` (the same seed draws the same values)."""
     subj = subject(component, registry, params, "initializer")
-    for dtype in (np.float64, np.float32):
-        draws = []
-        for _ in range(2):
-            init = subj.new()
-            for shape in ((3, 4), (3,)):
-                array = call(subj, "__call__", init, shape, np.random.RandomState(SEED), np.dtype(dtype))
-                if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype != dtype:
-                    got = f"{array.dtype} {array.shape}" if isinstance(array, np.ndarray) else type(array).__name__
-                    raise subj.fail(f"asked for {np.dtype(dtype)} {shape}, returned {got}")
-                if not np.isfinite(array).all():
-                    raise subj.fail(f"drew non-finite values for shape {shape}")
-                draws.append(array)
-        if not all(np.array_equal(a, b) for a, b in zip(draws[:2], draws[2:], strict=True)):
-            raise subj.fail("is not deterministic under a seed: the same RandomState seed drew different values")
+    draws = []
+    for _ in range(2):
+        init = subj.new()
+        for shape in ((3, 4), (3,), (1, 1)):
+            array = call(subj, "__call__", init, shape, np.random.RandomState(SEED))
+            if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype != np.float64:
+                got = f"{array.dtype} {array.shape}" if isinstance(array, np.ndarray) else type(array).__name__
+                raise subj.fail(
+                    f"asked for shape {shape}, returned {got}; initializers return float64 numpy arrays "
+                    "(contract v2: the layer converts them to its dtype and device)"
+                )
+            if not np.isfinite(array).all():
+                raise subj.fail(f"drew non-finite values for shape {shape}")
+            draws.append(array)
+    if not all(np.array_equal(a, b) for a, b in zip(draws[:3], draws[3:], strict=True)):
+        raise subj.fail("is not deterministic under a seed: the same RandomState seed drew different values")
 
 
 def check_schedule(
@@ -93,7 +96,7 @@ def canonical(distribution: str) -> str:
 
 
 def installed_registry() -> Registry:
-    """A fresh registry of the installed entry points (not the process-wide one)."""
+    """A fresh registry of the installed entry points."""
     from nn_core.plugins import build_registry, get_plugin_manager
 
     return build_registry(get_plugin_manager())

@@ -11,12 +11,17 @@ Inputs are drawn from a seeded generator with ``|x| ≥ 0.1``, so differences
 never straddle a kink at 0 (relu). Each check also runs the component in
 float32 (its outputs must stay float32) and twice from fresh instances (the
 outputs must be identical).
+
+Generic over backends: inputs are built in numpy and handed to the component
+as its backend's arrays (``Backend.from_numpy``); results are read back with
+``Backend.to_numpy``. A layer's parameters and gradients are bound as one
+backend array per name; to perturb a parameter the kit binds fresh arrays
+(``bind`` may be called again, as the contract allows).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
 from typing import Any
 
 import numpy as np
@@ -59,9 +64,11 @@ def _raise_all(subj: Subject, problems: list[str | None]) -> None:
 
 
 def _array(subj: Subject, method: str, value: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """Check a returned array's type, shape and dtype."""
-    if not isinstance(value, np.ndarray):
-        raise subj.fail(f"{method} returned {type(value).__name__}, not an array")
+    """A returned backend array as numpy, checking its shape and dtype."""
+    try:
+        value = subj.arrays.to_numpy(value)
+    except Exception as exc:
+        raise subj.fail(f"{method} returned {type(value).__name__}, not an array of its backend ({exc})") from None
     if value.shape != shape:
         raise subj.fail(f"{method} returned shape {value.shape}, expected {shape}")
     if value.dtype != np.dtype(dtype):
@@ -82,23 +89,22 @@ def _close_to_float64(subj: Subject, what: str, low: Any, high: Any) -> None:
 
 
 def _activation_pass(subj: Subject, act: Any, Z: np.ndarray, dA: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """forward then backward on copies, checking the ``out`` contract; returns copies of A and dZ."""
-    Z, dA = Z.copy(), dA.copy()
-    Z0 = Z.copy()
-    out = np.full_like(Z, np.nan)
-    A = _array(subj, "forward", call(subj, "forward", act.forward, Z, out), Z.shape, Z.dtype)
-    if not np.array_equal(A, out):
+    """forward then backward on backend copies, checking the ``out`` contract; returns numpy A and dZ."""
+    arrays = subj.arrays
+    Zb, dAb = arrays.to_backend(Z), arrays.to_backend(dA)
+    out = arrays.to_backend(np.full_like(Z, np.nan))
+    A = _array(subj, "forward", call(subj, "forward", act.forward, Zb, out), Z.shape, Z.dtype).copy()
+    if not np.array_equal(A, arrays.to_numpy(out)):
         raise subj.fail("forward must write g(Z) into `out` and return it")
-    if not np.array_equal(Z, Z0):
+    if not np.array_equal(arrays.to_numpy(Zb), Z):
         raise subj.fail("forward changed its input Z")
-    A0 = A.copy()
-    dZ_out = np.full_like(Z, np.nan)
-    dZ = _array(subj, "backward", call(subj, "backward", act.backward, Z, A, dA, dZ_out), Z.shape, Z.dtype)
-    if not np.array_equal(dZ, dZ_out):
+    dZ_out = arrays.to_backend(np.full_like(Z, np.nan))
+    dZ = _array(subj, "backward", call(subj, "backward", act.backward, Zb, out, dAb, dZ_out), Z.shape, Z.dtype)
+    if not np.array_equal(dZ, arrays.to_numpy(dZ_out)):
         raise subj.fail("backward must write dL/dZ into `out` and return it")
-    if not (np.array_equal(Z, Z0) and np.array_equal(A, A0)):
+    if not (np.array_equal(arrays.to_numpy(Zb), Z) and np.array_equal(arrays.to_numpy(out), A)):
         raise subj.fail("backward changed its input Z or A")
-    return A0, dZ.copy()
+    return A, dZ.copy()
 
 
 def check_activation(
@@ -112,6 +118,7 @@ def check_activation(
     instances, or one instance called twice, give identical outputs.
     """
     subj = subject(component, registry, params, "activation")
+    arrays = subj.arrays
     rng = np.random.default_rng(SEED)
     Z = away_from_zero(rng, (SAMPLES, 5))
     dA = rng.standard_normal(Z.shape)
@@ -122,7 +129,8 @@ def check_activation(
     probe, Zp = subj.new(), Z.copy()
 
     def loss() -> float:
-        return float(np.sum(probe.forward(Zp, np.empty_like(Zp)) * dA))
+        out = arrays.to_backend(np.empty_like(Zp))
+        return float(np.sum(arrays.to_numpy(probe.forward(arrays.to_backend(Zp), out)) * dA))
 
     _raise_all(subj, [_off("gradient w.r.t. its input", gradient_error(dZ, numeric_gradient(loss, Zp)))])
 
@@ -140,16 +148,33 @@ def check_activation(
 
 @dataclass
 class _Built:
+    """A layer under test: numpy masters of its parameters, and the backend arrays bound to it."""
+
+    subj: Subject
     layer: Any
     out_dim: int
+    dtype: np.dtype
     params: dict[str, np.ndarray]
-    grads: dict[str, np.ndarray]
-    flat_params: np.ndarray
-    flat_grads: np.ndarray
+    """numpy copies of the parameters; :meth:`bind` hands them to the layer."""
+    bound: dict[str, Any]
+    grads: dict[str, Any]
+
+    def bind(self, grad_fill: float = 0.0) -> None:
+        """Bind fresh backend arrays: the parameters from :attr:`params`, gradients filled with ``grad_fill``."""
+        arrays = self.subj.arrays
+        self.bound = {n: arrays.to_backend(p, self.dtype) for n, p in self.params.items()}
+        self.grads = {n: arrays.to_backend(np.full(p.shape, grad_fill), self.dtype) for n, p in self.params.items()}
+        call(self.subj, "bind", self.layer.bind, dict(self.bound), dict(self.grads))
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        return {n: self.subj.arrays.to_numpy(g).copy() for n, g in self.grads.items()}
+
+    def flat(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([a.reshape(-1) for a in arrays.values()]) if arrays else np.zeros(0)
 
 
 def _build(subj: Subject, dtype: Any, seed: int = SEED) -> _Built:
-    """A fresh layer, built, bound to flat buffers and initialized, as a network does it."""
+    """A fresh layer, built, bound and initialized, as a network does it."""
     layer = subj.new()
     dtype = np.dtype(dtype)
     out_dim = call(subj, "build", layer.build, INPUT_DIM, dtype)
@@ -160,30 +185,24 @@ def _build(subj: Subject, dtype: Any, seed: int = SEED) -> _Built:
         isinstance(s, tuple) and all(isinstance(d, (int, np.integer)) for d in s) for s in shapes.values()
     ):
         raise subj.fail(f"build must set param_shapes to a dict of name → shape tuple, got {shapes!r}")
-    total = sum(prod(shape) for shape in shapes.values())
-    flat_params, flat_grads = np.zeros(total, dtype=dtype), np.zeros(total, dtype=dtype)
-    params, grads, offset = {}, {}, 0
-    for name, shape in shapes.items():
-        size = prod(shape)
-        params[name] = flat_params[offset : offset + size].reshape(shape)
-        grads[name] = flat_grads[offset : offset + size].reshape(shape)
-        offset += size
-    call(subj, "bind", layer.bind, dict(params), dict(grads))
+    built = _Built(subj, layer, int(out_dim), dtype, {n: np.zeros(s, dtype) for n, s in shapes.items()}, {}, {})
+    built.bind()
     call(subj, "initialize", layer.initialize, np.random.RandomState(seed))
-    if not np.isfinite(flat_params).all():
+    built.params = {n: subj.arrays.to_numpy(p).copy() for n, p in built.bound.items()}
+    if not all(np.isfinite(p).all() for p in built.params.values()):
         raise subj.fail("initialize left non-finite parameters")
-    return _Built(layer, int(out_dim), params, grads, flat_params, flat_grads)
+    return built
 
 
 def _forward(subj: Subject, built: _Built, X: np.ndarray, training: bool = True) -> np.ndarray:
     method = f"forward(X, training={training})"
-    Y = call(subj, method, built.layer.forward, X, training)
-    return _array(subj, method, Y, (X.shape[0], built.out_dim), X.dtype)
+    Y = call(subj, method, built.layer.forward, subj.arrays.to_backend(X), training)
+    return _array(subj, method, Y, (X.shape[0], built.out_dim), X.dtype).copy()
 
 
 def _backward(subj: Subject, built: _Built, dY: np.ndarray, need_dX: bool, X: np.ndarray) -> np.ndarray | None:
     method = f"backward(dY, need_dX={need_dX})"
-    dX = call(subj, method, built.layer.backward, dY.copy(), need_dX)
+    dX = call(subj, method, built.layer.backward, subj.arrays.to_backend(dY), need_dX)
     if not need_dX:
         return None
     if dX is None:
@@ -192,8 +211,8 @@ def _backward(subj: Subject, built: _Built, dY: np.ndarray, need_dX: bool, X: np
 
 
 def _freeze(subj: Subject, built: _Built, X: np.ndarray) -> bool:
-    """Hold random training behaviour fixed (the ``freeze`` convention of gradcheck)."""
-    first, second = _forward(subj, built, X).copy(), _forward(subj, built, X).copy()
+    """Hold random training behaviour fixed (the ``Stochastic`` protocol's ``freeze``)."""
+    first, second = _forward(subj, built, X), _forward(subj, built, X)
     freeze = getattr(built.layer, "freeze", None)
     if not np.array_equal(first, second) and not callable(freeze):
         raise subj.fail(
@@ -227,30 +246,33 @@ def check_layer(
     X = away_from_zero(rng, (SAMPLES, INPUT_DIM))
 
     built = _build(subj, np.float64)
-    for view in built.params.values():
-        view += 0.1 * rng.standard_normal(view.shape)
+    for name in built.params:
+        built.params[name] = built.params[name] + 0.1 * rng.standard_normal(built.params[name].shape)
+    built.bind()
     R = rng.standard_normal((SAMPLES, built.out_dim))
     frozen = _freeze(subj, built, X)
 
-    built.flat_grads[...] = 0
+    built.bind(0.0)
     _forward(subj, built, X)
     dX = _backward(subj, built, R, True, X)
-    analytic = {name: g.copy() for name, g in built.grads.items()}
+    analytic = built.gradients()
     for need_dX in (True, False):
-        built.flat_grads[...] = 7.0
+        built.bind(7.0)
         _forward(subj, built, X)
         _backward(subj, built, R, need_dX, X)
-        for name, g in built.grads.items():
+        for name, g in built.gradients().items():
             if not np.allclose(g, analytic[name], rtol=1e-10, atol=1e-12):
                 if need_dX:
                     raise subj.fail(
                         f"backward must write (not add to) the parameter gradients: parameter {name!r} "
-                        "came out different when its gradient view held garbage before"
+                        "came out different when its gradient array held garbage before"
                     )
                 raise subj.fail(f"backward(dY, need_dX=False) gives a different gradient of parameter {name!r}")
 
     def loss_at(inputs: np.ndarray) -> float:
-        return float(np.sum(built.layer.forward(inputs, True) * R))
+        built.bind()
+        Y = built.layer.forward(subj.arrays.to_backend(inputs), True)
+        return float(np.sum(subj.arrays.to_numpy(Y) * R))
 
     problems = [
         _off(
@@ -269,9 +291,9 @@ def check_layer(
     runs = []
     for _ in range(2):
         b = _build(subj, np.float64)
-        Y = _forward(subj, b, X).copy()
+        Y = _forward(subj, b, X)
         d = _backward(subj, b, R, True, X)
-        runs.append((b.flat_params.copy(), Y, d, b.flat_grads.copy(), _forward(subj, b, X, False).copy()))
+        runs.append((b.flat(b.params), Y, d, b.flat(b.gradients()), _forward(subj, b, X, False)))
     names = (
         "initialize(RandomState(seed))",
         "training forward",
@@ -280,7 +302,7 @@ def check_layer(
         "evaluation forward",
     )
     for what, first, second in zip(names, runs[0], runs[1], strict=True):
-        if not np.array_equal(first, second):
+        if not np.array_equal(np.asarray(first), np.asarray(second)):
             raise subj.fail(f"is not deterministic under a seed: {what} differs between two layers built alike")
 
     b32 = _build(subj, np.float32)
@@ -312,7 +334,8 @@ def _targets(subj: Subject, loss: Any, rng: np.random.Generator) -> Any:
 
 
 def _value(subj: Subject, loss: Any, Z: np.ndarray, A: np.ndarray, Y: Any, fused: bool) -> float:
-    value = call(subj, f"value(fused={fused})", loss.value, Z, A, Y, fused)
+    arrays = subj.arrays
+    value = call(subj, f"value(fused={fused})", loss.value, arrays.to_backend(Z), arrays.to_backend(A), Y, fused)
     try:
         result = float(value)
     except (TypeError, ValueError):
@@ -332,15 +355,21 @@ def _fused_activation(subj: Subject) -> Any:
     return construct(Subject(info.cls, f"activation {name!r} (fused with {subj.label})", registry, {}))
 
 
+def _activate(subj: Subject, act: Any, Z: np.ndarray) -> np.ndarray:
+    arrays = subj.arrays
+    return arrays.to_numpy(act.forward(arrays.to_backend(Z), arrays.to_backend(np.empty_like(Z)))).copy()
+
+
 def _loss_pass(subj: Subject, loss: Any, Z: np.ndarray, A: np.ndarray, Y: Any, act: Any) -> list[Any]:
     """Values and gradients, unfused and (when the loss fuses) fused; checks shapes and dtypes."""
+    arrays = subj.arrays
     results: list[Any] = [_value(subj, loss, Z, A, Y, False)]
-    grad = call(subj, "gradient(fused=False)", loss.gradient, Z, A, Y, False)
+    grad = call(subj, "gradient(fused=False)", loss.gradient, arrays.to_backend(Z), arrays.to_backend(A), Y, False)
     results.append(_array(subj, "gradient(fused=False)", grad, A.shape, A.dtype).copy())
     if act is not None:
-        Af = act.forward(Z, np.empty_like(Z))
+        Af = _activate(subj, act, Z)
         results.append(_value(subj, loss, Z, Af, Y, True))
-        grad = call(subj, "gradient(fused=True)", loss.gradient, Z, Af, Y, True)
+        grad = call(subj, "gradient(fused=True)", loss.gradient, arrays.to_backend(Z), arrays.to_backend(Af), Y, True)
         results.append(_array(subj, "gradient(fused=True)", grad, Z.shape, Z.dtype).copy())
         results.append(_value(subj, loss, Z, Af, Y, False))  # the same loss, computed from A
     return results
@@ -358,6 +387,7 @@ def check_loss(
     class labels when ``prepare_targets`` takes them, else values in (0, 1).
     """
     subj = subject(component, registry, params, "loss")
+    arrays = subj.arrays
     rng = np.random.default_rng(SEED)
     loss = subj.new()
     raw = _targets(subj, loss, rng)
@@ -371,7 +401,10 @@ def check_loss(
     problems = [
         _off(
             "gradient w.r.t. its input A (unfused)",
-            gradient_error(results[1], numeric_gradient(lambda: float(loss.value(Z, Ap, Y, False)), Ap)),
+            gradient_error(
+                results[1],
+                numeric_gradient(lambda: float(loss.value(arrays.to_backend(Z), arrays.to_backend(Ap), Y, False)), Ap),
+            ),
         )
     ]
     if act is not None:
@@ -384,7 +417,8 @@ def check_loss(
         Zp = Z.copy()
 
         def fused_loss() -> float:
-            return float(loss.value(Zp, act.forward(Zp, np.empty_like(Zp)), Y, True))
+            Af = arrays.to_backend(_activate(subj, act, Zp))
+            return float(loss.value(arrays.to_backend(Zp), Af, Y, True))
 
         problems.append(
             _off(
@@ -400,8 +434,9 @@ def check_loss(
 
     fresh = subj.new()
     Y32 = call(subj, "prepare_targets", fresh.prepare_targets, raw, CLASSES, np.dtype(np.float32))
-    if isinstance(Y, np.ndarray) and Y.dtype == np.float64 and getattr(Y32, "dtype", None) != np.float32:
-        raise subj.fail(f"prepare_targets(..., float32) returned {getattr(Y32, 'dtype', type(Y32))}, not float32")
+    Y64n, Y32n = arrays.to_numpy(Y), arrays.to_numpy(Y32)
+    if Y64n.dtype == np.float64 and Y32n.dtype != np.float32:
+        raise subj.fail(f"prepare_targets(..., float32) returned {Y32n.dtype}, not float32")
     low = _loss_pass(subj, fresh, Z.astype(np.float32), A.astype(np.float32), Y32, act)
     what_is = ("value", "gradient", "fused value", "fused gradient", "value")
     for what, lo, hi in zip(what_is[: len(low)], low, results, strict=True):
@@ -421,18 +456,20 @@ def check_regularizer(
     W = away_from_zero(rng, (3, INPUT_DIM))
     dW0 = rng.standard_normal(W.shape)
 
+    arrays = subj.arrays
+
     def run(reg: Any, W: np.ndarray, dW0: np.ndarray) -> tuple[float, np.ndarray]:
-        W0 = W.copy()
-        penalty = call(subj, "penalty", reg.penalty, W)
+        Wb, dWb = arrays.to_backend(W), arrays.to_backend(dW0)
+        penalty = call(subj, "penalty", reg.penalty, Wb)
         try:
             value = float(penalty)
         except (TypeError, ValueError):
             raise subj.fail(f"penalty returned {penalty!r}, not a number") from None
-        dW = dW0.copy()
-        call(subj, "add_gradient", reg.add_gradient, W, dW)
+        call(subj, "add_gradient", reg.add_gradient, Wb, dWb)
+        dW = arrays.to_numpy(dWb)
         if dW.dtype != W.dtype:  # pragma: no cover - in-place arithmetic keeps the dtype
             raise subj.fail("add_gradient changed dW's dtype")
-        if not np.array_equal(W, W0):
+        if not np.array_equal(arrays.to_numpy(Wb), W):
             raise subj.fail("penalty or add_gradient changed the weights W")
         return value, dW - dW0
 
@@ -441,7 +478,7 @@ def check_regularizer(
     Wp = W.copy()
     problem = _off(
         "gradient w.r.t. the weights W (add_gradient must add d(penalty)/dW into dW)",
-        gradient_error(added, numeric_gradient(lambda: float(reg.penalty(Wp)), Wp)),
+        gradient_error(added, numeric_gradient(lambda: float(reg.penalty(arrays.to_backend(Wp))), Wp)),
     )
     _raise_all(subj, [problem])
     again = run(subj.new(), W, dW0)

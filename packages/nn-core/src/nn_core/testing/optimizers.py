@@ -5,8 +5,16 @@ its default parameters, update the flat buffer in place, honour a changed
 ``lr`` (schedules set it between epochs), keep float32 state for float32
 parameters, and resume exactly: continuing after ``state_dict()`` →
 checkpoint → ``load_state_dict()`` gives bit-identical parameters to
-continuing without. A full-batch optimizer (``full_batch = True``) is
-checked through ``minimize`` instead.
+continuing without. A :class:`~nn_core.contracts.ClosureMinimizer` is
+checked through ``minimize`` instead: it decreases the quadratic, calls its
+callback every iteration, stops when the callback returns True, and returns
+a :class:`~nn_core.contracts.MinimizeResult` with a one-line ``message``.
+
+Generic over backends: a step optimizer gets one 1-D array of its backend
+(``Backend.from_numpy``) as parameters, updated in place, and a fresh
+backend array of gradients per step; results are read back with
+``Backend.to_numpy``. ``state_dict`` must hold numpy arrays by name and
+int/float scalars only (what a checkpoint stores, contract v2).
 """
 
 from __future__ import annotations
@@ -53,26 +61,25 @@ class Quadratic:
 
 
 def through_checkpoint(subj: Subject, state: Any) -> dict[str, Any]:
-    """What a checkpoint gives back: arrays copied, every other value through JSON."""
+    """What a checkpoint gives back: numpy arrays copied, scalars as they are; anything else fails."""
     if not isinstance(state, dict):
         raise subj.fail(f"state_dict must return a dict, got {type(state).__name__}")
     restored: dict[str, Any] = {}
     for key, value in state.items():
         if isinstance(value, np.ndarray):
             restored[key] = value.copy()
-            continue
-        try:
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             restored[key] = json.loads(json.dumps(value))
-        except (TypeError, ValueError):
+        else:
             raise subj.fail(
-                f"state_dict()[{key!r}] is a {type(value).__name__}: a checkpoint stores numpy arrays "
-                "and JSON values (numbers, strings, lists, dicts of those) only"
-            ) from None
+                f"state_dict()[{key!r}] is a {type(value).__name__}: a checkpoint stores numpy arrays by name "
+                "and int/float scalars only (convert backend arrays with the backend's to_numpy)"
+            )
     return restored
 
 
 class _Stepper:
-    """One optimizer over one flat buffer of the quadratic.
+    """One optimizer over one backend parameter array of the quadratic.
 
     With ``noisy``, step t's gradient gets the fixed noise ``problem.noise[t]``,
     like a minibatch gradient: its sign then often differs from a momentum's,
@@ -90,28 +97,29 @@ class _Stepper:
         t: int = 0,
     ) -> None:
         self.subj, self.problem, self.noisy, self.t = subj, problem, noisy, t
+        self.dtype = np.dtype(dtype)
         self.opt = subj.new()
-        self.params = np.array(problem.start if params is None else params, dtype=dtype)
-        self.grads = np.zeros_like(self.params)
+        start = np.array(problem.start if params is None else params, dtype=self.dtype)
+        self.params = subj.arrays.to_backend(start, self.dtype)
         call(subj, "setup", self.opt.setup, self.params)
+
+    def current(self) -> np.ndarray:
+        return self.subj.arrays.to_numpy(self.params).copy()
 
     def run(self, steps: int) -> np.ndarray:
         for _ in range(steps):
-            self.grads[...] = self.problem.gradient(self.params)
+            grads = self.problem.gradient(self.current())
             if self.noisy:
-                self.grads += self.problem.noise[self.t % len(self.problem.noise)]
+                grads = grads + self.problem.noise[self.t % len(self.problem.noise)]
             self.t += 1
-            call(self.subj, "step", self.opt.step, self.params, self.grads)
-        return self.params.copy()
+            call(self.subj, "step", self.opt.step, self.params, self.subj.arrays.to_backend(grads, self.dtype))
+        return self.current()
 
 
 def _check_step_optimizer(subj: Subject, problem: Quadratic) -> None:
     first = _Stepper(subj, problem, np.float64)
-    buffer = first.params
-    f0 = problem.value(buffer)
+    f0 = problem.value(first.current())
     final = first.run(STEPS)
-    if first.params is not buffer:  # pragma: no cover - defensive, run keeps the same object
-        raise subj.fail("the parameter buffer was replaced")
     f1 = problem.value(final)
     if not np.isfinite(final).all():
         raise subj.fail(f"produced non-finite parameters within {STEPS} steps on a convex quadratic")
@@ -128,7 +136,7 @@ def _check_step_optimizer(subj: Subject, problem: Quadratic) -> None:
     original = _Stepper(subj, problem, np.float64, noisy=True)
     original.run(RESUME_AFTER)
     saved = through_checkpoint(subj, call(subj, "state_dict", original.opt.state_dict))
-    at_save = original.params.copy()
+    at_save = original.current()
     continued = original.run(RESUME_AFTER)
     resumed = _Stepper(subj, problem, np.float64, at_save, noisy=True, t=RESUME_AFTER)
     call(subj, "load_state_dict", resumed.opt.load_state_dict, saved)
@@ -150,14 +158,15 @@ def _check_step_optimizer(subj: Subject, problem: Quadratic) -> None:
         )
 
     lr = getattr(original.opt, "lr", None)
-    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0:
-        full, half = _Stepper(subj, problem, np.float64), _Stepper(subj, problem, np.float64)
-        half.opt.lr = lr / 2
-        if np.array_equal(full.run(1), half.run(1)):
-            raise subj.fail(
-                "ignores changes to its `lr` attribute, which schedules set between epochs: "
-                "halving it did not change the step"
-            )
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
+        raise subj.fail(f"has lr {lr!r}; a StepOptimizer has a positive `lr` that schedules set between epochs")
+    full, half = _Stepper(subj, problem, np.float64), _Stepper(subj, problem, np.float64)
+    half.opt.lr = lr / 2
+    if np.array_equal(full.run(1), half.run(1)):
+        raise subj.fail(
+            "ignores changes to its `lr` attribute, which schedules set between epochs: "
+            "halving it did not change the step"
+        )
 
     low = _Stepper(subj, problem, np.float32)
     result = low.run(RESUME_AFTER)
@@ -183,39 +192,58 @@ def _same_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
-def _check_full_batch(subj: Subject, problem: Quadratic) -> None:
-    def solve() -> tuple[np.ndarray, int]:
-        calls = []
+def _check_closure_minimizer(subj: Subject, problem: Quadratic) -> None:
+    from nn_core.contracts import MinimizeResult
 
-        def callback(flat: np.ndarray) -> None:
-            calls.append(1)
+    def solve(stop_after: int | None = None) -> tuple[MinimizeResult, int]:
+        calls: list[np.ndarray] = []
+
+        def callback(flat: np.ndarray) -> bool:
+            if not isinstance(flat, np.ndarray) or flat.dtype != np.float64:
+                raise subj.fail(f"minimize's callback got {type(flat).__name__}, not a float64 numpy vector")
+            calls.append(flat.copy())
+            return stop_after is not None and len(calls) >= stop_after
 
         fun: Callable[[np.ndarray], tuple[float, np.ndarray]] = problem.closure
         result = call(subj, "minimize", subj.new().minimize, fun, problem.start.copy(), callback)
-        return np.asarray(result, dtype=np.float64), len(calls)
+        if not isinstance(result, MinimizeResult):
+            raise subj.fail(f"minimize returned {type(result).__name__}, not nn_core.contracts.MinimizeResult")
+        if not isinstance(result.message, str) or not result.message or "\n" in result.message:
+            raise subj.fail(f"MinimizeResult.message must be one line saying why it stopped, got {result.message!r}")
+        return result, len(calls)
 
     result, iterations = solve()
-    if result.shape != problem.start.shape:
-        raise subj.fail(f"minimize returned shape {result.shape}, expected {problem.start.shape}")
-    f0, f1 = problem.value(problem.start), problem.value(result)
+    x = np.asarray(result.x, dtype=np.float64)
+    if x.shape != problem.start.shape:
+        raise subj.fail(f"minimize returned x of shape {x.shape}, expected {problem.start.shape}")
+    f0, f1 = problem.value(problem.start), problem.value(x)
     if not f1 < f0:
         raise subj.fail(f"minimize did not decrease a convex quadratic: f went from {f0:.6g} to {f1:.6g}")
     if iterations < 1:
         raise subj.fail("minimize never called its callback (the loop counts iterations as epochs through it)")
-    if not np.array_equal(result, solve()[0]):
+    if not np.array_equal(x, solve()[0].x):
         raise subj.fail("is not deterministic: two runs of minimize from the same start differ")
-    opt = subj.new()
-    state = through_checkpoint(subj, call(subj, "state_dict", opt.state_dict))
-    call(subj, "load_state_dict", opt.load_state_dict, state)
+    if iterations > 2:
+        stopped, count = solve(stop_after=2)
+        if count != 2:
+            raise subj.fail(
+                f"kept iterating after its callback returned True (called {count} times, asked to stop at 2)"
+            )
+        if stopped.converged:
+            raise subj.fail("reports converged=True when its callback stopped it")
 
 
 def check_optimizer(
     component: type[Component] | ComponentInfo, /, *, registry: Registry | None = None, **params: Any
 ) -> None:
     """Convergence, determinism, exact resumption and float32 state of an optimizer (see module doc)."""
+    from nn_core.contracts import ClosureMinimizer, StepOptimizer
+
     subj = subject(component, registry, params, "optimizer")
     problem = Quadratic()
-    if getattr(subj.cls, "full_batch", False):
-        _check_full_batch(subj, problem)
-    else:
+    if issubclass(subj.cls, ClosureMinimizer):
+        _check_closure_minimizer(subj, problem)
+    elif issubclass(subj.cls, StepOptimizer):
         _check_step_optimizer(subj, problem)
+    else:
+        raise subj.fail("derives from neither nn_core.contracts.StepOptimizer nor ClosureMinimizer (contract v2)")

@@ -67,7 +67,6 @@ class BatchNorm(Layer):
         self.running_var = np.ones(input_dim, dtype=self.dtype)
         return input_dim
 
-    @property
     def buffers(self) -> dict[str, np.ndarray]:
         """Non-trained state saved with the model: the running statistics."""
         return {"running_mean": self.running_mean, "running_var": self.running_var}

@@ -55,6 +55,7 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.regularizer = regularizer
         self.fused_output = False
+        self.logits: np.ndarray | None = None
 
     def build(self, input_dim: int, dtype: Any) -> int:
         self.dtype = np.dtype(dtype)
@@ -67,10 +68,10 @@ class Dense(Layer):
 
     def initialize(self, rng: np.random.RandomState) -> None:
         W = self.weights["weight"]
-        W[...] = self.init(W.shape, rng, self.dtype)
+        W[...] = self.init(W.shape, rng)  # float64 draw, rounded once into the layer's dtype
         if self.use_bias:
             b = self.weights["bias"]
-            b[...] = self.bias_init(b.shape, rng, self.dtype)
+            b[...] = self.bias_init(b.shape, rng)
 
     def _ones(self, n: int) -> np.ndarray:
         ones = self._ones_by_size.get(n)

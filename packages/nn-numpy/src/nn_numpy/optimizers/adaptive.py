@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nn_core.contracts import Optimizer
+from nn_core.contracts import StepOptimizer
 from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 _LR = {"type": "number", "exclusiveMinimum": 0, "description": "learning rate"}
@@ -26,7 +26,7 @@ _EPS = {
 _DECAY = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 
 
-class AdaptiveOptimizer(Optimizer):
+class AdaptiveOptimizer(StepOptimizer):
     """Shared plumbing: named state arrays, one scratch array and a step counter."""
 
     backend: ClassVar[str] = "numpy"

@@ -6,11 +6,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nn_core.contracts import Optimizer
+from nn_core.contracts import StepOptimizer
 from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 
-class SGD(Optimizer):
+class SGD(StepOptimizer):
     """Gradient descent, optionally with (Nesterov) momentum.
 
     v ← μ v − lr g;  θ ← θ + v   (Nesterov: θ ← θ + μ v − lr g)

@@ -101,9 +101,9 @@ def test_nn_evaluate_predict_and_plot_read_an_ensemble(tmp_path: Path, members: 
 
 
 def _registry() -> Any:
-    from nn_core.plugins import build_registry, get_plugin_manager
+    from nn_core.plugins import load_plugins
 
-    return build_registry(get_plugin_manager())
+    return load_plugins().registry
 
 
 def test_members_must_agree_on_inputs_classes_and_outputs(tmp_path: Path, members: list[Path]) -> None:

@@ -1,4 +1,4 @@
-"""Learning-rate schedules: ``lr(base_lr, epoch)`` with epochs counted from 0.
+"""Learning-rate schedules, one set for every backend: ``lr(base_lr, epoch)``, epochs from 0.
 
 The training loop sets ``optimizer.lr = schedule.lr(base_lr, epoch)`` before
 each epoch (never per minibatch), so epoch 0 trains at ``base_lr`` for every
@@ -14,15 +14,15 @@ from typing import Any, ClassVar
 from nn_core.contracts import Schedule
 
 
-class NumpySchedule(Schedule):
-    backend: ClassVar[str] = "numpy"
+class HostSchedule(Schedule):
+    backend: ClassVar[str | None] = None
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
 
 
 _GAMMA = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
 
 
-class Constant(NumpySchedule):
+class Constant(HostSchedule):
     """The optimizer's ``lr`` at every epoch (the same as no schedule)."""
 
     name = "constant"
@@ -31,7 +31,7 @@ class Constant(NumpySchedule):
         return float(base_lr)
 
 
-class Step(NumpySchedule):
+class Step(HostSchedule):
     """lr · gamma^⌊epoch / step_size⌋: divide the rate every ``step_size`` epochs."""
 
     name = "step"
@@ -51,7 +51,7 @@ class Step(NumpySchedule):
         return float(base_lr * self.gamma ** (epoch // self.step_size))
 
 
-class Exponential(NumpySchedule):
+class Exponential(HostSchedule):
     """lr · gamma^epoch: a smooth geometric decay."""
 
     name = "exponential"
@@ -67,7 +67,7 @@ class Exponential(NumpySchedule):
         return float(base_lr * self.gamma**epoch)
 
 
-class InverseTime(NumpySchedule):
+class InverseTime(HostSchedule):
     """lr / (1 + decay · epoch): the 1/t annealing tutorial 003 suggests (cs231n)."""
 
     name = "inverse_time"
@@ -90,7 +90,7 @@ class InverseTime(NumpySchedule):
         return float(base_lr / (1 + self.decay * epoch))
 
 
-class Cosine(NumpySchedule):
+class Cosine(HostSchedule):
     """Cosine annealing from lr down to ``min_lr`` over ``t_max`` epochs, then held at ``min_lr``.
 
     lr(t) = min_lr + (lr − min_lr) · (1 + cos(π · min(t, t_max) / t_max)) / 2

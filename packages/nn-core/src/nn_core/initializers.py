@@ -1,8 +1,12 @@
-"""Initializers draw from the network's ``RandomState`` in layer order.
+"""Initializers, one set for every backend: float64 numpy draws on the host.
 
-A legacy ``RandomState`` (not ``Generator``) on purpose: seeded with the
-spec's seed, ``normal`` with std 0.01 draws exactly the tutorials'
-``np.random.randn(n_out, n_in) * 0.01`` after ``np.random.seed(seed)``.
+They draw from the network's ``RandomState`` in layer order and return
+float64 arrays; each backend's layers convert them to their dtype and device,
+so every backend starts from bit-identical weights (a float32 weight is the
+float64 draw rounded once). A legacy ``RandomState`` (not ``Generator``) on
+purpose: seeded with the spec's seed, ``normal`` with std 0.01 draws exactly
+the tutorials' ``np.random.randn(n_out, n_in) * 0.01`` after
+``np.random.seed(seed)``. Shapes may be 1-D (biases, batch norm's scale).
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ import numpy as np
 from nn_core.contracts import Initializer
 
 
-class NumpyInitializer(Initializer):
-    backend: ClassVar[str] = "numpy"
+class HostInitializer(Initializer):
+    backend: ClassVar[str | None] = None
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
 
 
@@ -27,16 +31,16 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1], shape[0]
 
 
-class Zeros(NumpyInitializer):
+class Zeros(HostInitializer):
     """All zeros: the usual bias initializer."""
 
     name = "zeros"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
-        return np.zeros(shape, dtype=dtype)
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        return np.zeros(shape, dtype=np.float64)
 
 
-class Normal(NumpyInitializer):
+class Normal(HostInitializer):
     """mean + std · N(0, 1); std 0.01 is tutorial 000's randn·0.01."""
 
     name = "normal"
@@ -51,11 +55,11 @@ class Normal(NumpyInitializer):
     def __init__(self, *, mean: float = 0.0, std: float = 1.0) -> None:
         self.mean, self.std = mean, std
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
-        return (rng.standard_normal(shape) * self.std + self.mean).astype(dtype)
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        return rng.standard_normal(shape) * self.std + self.mean
 
 
-class Uniform(NumpyInitializer):
+class Uniform(HostInitializer):
     """Uniform on [low, high)."""
 
     name = "uniform"
@@ -74,22 +78,22 @@ class Uniform(NumpyInitializer):
             raise NNError(f"uniform initializer needs low < high, got low={low}, high={high}")
         self.low, self.high = low, high
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
-        return rng.uniform(self.low, self.high, size=shape).astype(dtype)
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        return rng.uniform(self.low, self.high, size=shape)
 
 
-class GlorotUniform(NumpyInitializer):
+class GlorotUniform(HostInitializer):
     """U(±√(6 / (fan_in + fan_out))): keeps activation variance steady for tanh nets."""
 
     name = "glorot_uniform"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
         fan_in, fan_out = fans(shape)
         limit = np.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-limit, limit, size=shape).astype(dtype)
+        return rng.uniform(-limit, limit, size=shape)
 
 
-class Constant(NumpyInitializer):
+class Constant(HostInitializer):
     """Every entry set to ``value`` (e.g. a positive bias for relu units)."""
 
     name = "constant"
@@ -101,42 +105,42 @@ class Constant(NumpyInitializer):
     def __init__(self, *, value: float = 0.0) -> None:
         self.value = value
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
-        return np.full(shape, self.value, dtype=dtype)
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        return np.full(shape, float(self.value), dtype=np.float64)
 
 
-class GlorotNormal(NumpyInitializer):
+class GlorotNormal(HostInitializer):
     """N(0, 2 / (fan_in + fan_out)), untruncated: Glorot & Bengio's variance, normal draws."""
 
     name = "glorot_normal"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
         fan_in, fan_out = fans(shape)
-        return (rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + fan_out))).astype(dtype)
+        return rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + fan_out))
 
 
-class HeNormal(NumpyInitializer):
+class HeNormal(HostInitializer):
     """N(0, 2 / fan_in), untruncated: keeps relu activations' variance steady (He et al. 2015)."""
 
     name = "he_normal"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
         fan_in, _ = fans(shape)
-        return (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(dtype)
+        return rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
 
 
-class HeUniform(NumpyInitializer):
+class HeUniform(HostInitializer):
     """U(±√(6 / fan_in)): He's variance 2 / fan_in with uniform draws."""
 
     name = "he_uniform"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
         fan_in, _ = fans(shape)
         limit = math.sqrt(6.0 / fan_in)
-        return rng.uniform(-limit, limit, size=shape).astype(dtype)
+        return rng.uniform(-limit, limit, size=shape)
 
 
-class LecunNormal(NumpyInitializer):
+class LecunNormal(HostInitializer):
     """N(0, 1 / fan_in): tutorial 003's ``randn(n_in, n_out) / sqrt(n_in)``.
 
     A weight is drawn in the tutorial's ``(n_in, n_out)`` order and then
@@ -147,10 +151,10 @@ class LecunNormal(NumpyInitializer):
 
     name = "lecun_normal"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState, dtype: Any) -> np.ndarray:
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
         fan_in, _ = fans(shape)
         draw = rng.standard_normal(shape[::-1]).T
-        return np.ascontiguousarray(draw / math.sqrt(fan_in), dtype=dtype)
+        return np.ascontiguousarray(draw / math.sqrt(fan_in), dtype=np.float64)
 
 
 INITIALIZERS = [

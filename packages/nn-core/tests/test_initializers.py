@@ -1,4 +1,5 @@
-"""Initializers: shapes, dtypes, scales, and the tutorials' draws."""
+"""Initializers (nn-core built-ins, one set for every backend): shapes, float64
+numpy results, scales, and the tutorials' draws."""
 
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ def draw(
     name: str,
     shape: tuple[int, ...] = SHAPE,
     seed: int = 0,
-    dtype: str = "float64",
     **params: object,
 ) -> np.ndarray:
-    return registry.create("initializer", name, "numpy", **params)(shape, np.random.RandomState(seed), np.dtype(dtype))
+    return registry.create("initializer", name, "fake", **params)(shape, np.random.RandomState(seed))
 
 
 @pytest.mark.parametrize(
@@ -52,12 +52,19 @@ def test_variance_scaling(registry: Registry, name: str, std: float) -> None:
         "lecun_normal",
     ],
 )
-def test_dtype_and_seed(registry: Registry, name: str) -> None:
-    a = draw(registry, name, (3, 4), dtype="float32")
-    assert a.shape == (3, 4) and a.dtype == np.float32
-    np.testing.assert_array_equal(a, draw(registry, name, (3, 4), dtype="float32"))
-    bias = draw(registry, name, (5,))
-    assert bias.shape == (5,)
+def test_float64_numpy_and_seed(registry: Registry, name: str) -> None:
+    a = draw(registry, name, (3, 4))
+    assert type(a) is np.ndarray and a.shape == (3, 4) and a.dtype == np.float64
+    np.testing.assert_array_equal(a, draw(registry, name, (3, 4)))
+    bias = draw(registry, name, (5,))  # 1-D shapes: biases, batch norm's scale
+    assert bias.shape == (5,) and bias.dtype == np.float64
+
+
+def test_initializers_are_registered_once_for_every_backend(registry: Registry) -> None:
+    info = registry.get("initializer", "glorot_uniform", "fake")
+    assert info.backend is None and info.distribution == "nn-core"
+    assert registry.get("initializer", "glorot_uniform", "any-other-backend") is info
+    assert registry.get("schedule", "cosine", "fake").backend is None
 
 
 def test_constant(registry: Registry) -> None:

@@ -1,0 +1,67 @@
+"""A training run's state, and evaluation of an experiment on its splits.
+
+Its own module so that the training loop, the built-in callbacks, the
+checkpointer and model files all depend on it and not on each other (nn-core
+0.1 had an import cycle training ↔ callbacks ↔ checkpoint ↔ model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nn_core.experiment import Experiment
+
+Metrics = dict[str, dict[str, float]]
+
+
+@dataclass
+class Run:
+    """A training run in progress: what lifecycle hooks receive.
+
+    A callback may read ``spec``, ``experiment`` (network, optimizer,
+    schedule, metrics, splits, classes), ``epoch`` (epochs completed),
+    ``history`` (one dict per logged epoch, ``{"epoch": e, "train": {"loss":
+    ...}, "dev": {...}}``) and set ``stop_requested``.
+    """
+
+    experiment: Experiment
+    history: list[dict[str, Any]] = field(default_factory=list)
+    epoch: int = 0
+    """Epochs completed."""
+    stop_requested: bool = False
+    train_seconds: float = 0.0
+    final: Metrics | None = None
+    """Metrics after training when they differ from the last log (best weights restored)."""
+    best_epoch: int | None = None
+    stopped_early_at: int | None = None
+    stop_reason: str | None = None
+    """Why training ended before ``training.epochs``, or how a closure minimizer
+    (bfgs, lbfgs) stopped: ``converged: gradient norm 3e-09 below tolerance after 37 iterations``."""
+
+    @property
+    def spec(self) -> Any:
+        return self.experiment.spec
+
+    @property
+    def final_metrics(self) -> Metrics:
+        if self.final is not None:
+            return self.final
+        last = self.history[-1] if self.history else {}
+        return {k: v for k, v in last.items() if k != "epoch"}
+
+
+def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
+    """Loss and every metric on each split, in evaluation mode."""
+    network = experiment.network
+    results: Metrics = {}
+    for name, split in experiment.splits.items():
+        if splits is not None and name not in splits:
+            continue
+        scores = {"loss": network.loss(split.X, split.Y)}
+        if experiment.metrics:
+            proba = network.predict_proba(split.X)
+            for metric_name, metric in experiment.metrics.items():
+                scores[metric_name] = metric.compute(split.data.y, proba)
+        results[name] = scores
+    return results
