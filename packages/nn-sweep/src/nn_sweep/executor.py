@@ -31,6 +31,8 @@ class Executor(Protocol):
     """What a sweep needs from an engine."""
 
     startup_seconds: float
+    description: str
+    """Where trials run, in words: "local Dask cluster, 2 worker processes"."""
 
     def submit(self, fn: Callable[..., Any], arg: Any, *, key: str, resources: dict[str, float], retries: int) -> Any:
         """Schedule ``fn(arg)``; return a future."""
@@ -44,6 +46,12 @@ class Executor(Protocol):
     def cancel(self, futures: Iterable[Any]) -> None: ...
 
     def close(self) -> None: ...
+
+    def capacity(self) -> int:
+        """How many trials can run at once (tpe keeps that many proposals in flight)."""
+
+    def check_resources(self, wanted: dict[str, float]) -> None:
+        """Raise NNError when no worker could ever run a task needing ``wanted``."""
 
 
 def _install_hint() -> str:
@@ -102,6 +110,10 @@ class DaskExecutor:
         """Each worker's address and the resources it offers."""
         info = self.client.scheduler_info()["workers"]
         return {address: dict(w.get("resources") or {}) for address, w in info.items()}
+
+    def capacity(self) -> int:
+        info = self.client.scheduler_info()["workers"]
+        return max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
 
     def check_resources(self, wanted: dict[str, float]) -> None:
         """Refuse, before submitting, resources no worker offers (the trials would wait forever)."""

@@ -288,16 +288,14 @@ def _execute(
 ) -> None:
     executor = make_executor()
     outcome.startup_seconds = executor.startup_seconds
-    outcome.engine = getattr(executor, "description", type(executor).__name__)
+    outcome.engine = executor.description
     futures: dict[Any, Trial] = {}
     try:
-        check = getattr(executor, "check_resources", None)
-        if check is not None:
-            for wanted in {tuple(sorted(trial_resources(sweep, t).items())) for t in trials} or {()}:
-                check(dict(wanted))
+        for wanted in {tuple(sorted(trial_resources(sweep, t).items())) for t in trials}:
+            executor.check_resources(dict(wanted))
         source: Planned | Proposed
         if sweep.search == "tpe":
-            source = Proposed(sweep, registry, finished, max(1, len(getattr(executor, "workers", dict)())))
+            source = Proposed(sweep, registry, finished, executor.capacity())
         else:
             source = Planned(trials)
         running: set[str] = set()

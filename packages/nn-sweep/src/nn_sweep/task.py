@@ -29,8 +29,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from nn_core.errors import NNError
 
 CHECKPOINTS = "checkpoints"
@@ -149,8 +147,7 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
             arrays, meta = load_checkpoint(checkpoint)
             resume = restore(experiment, arrays, meta, str(checkpoint))
             record["resumed_from_epoch"] = int(resume["next_epoch"]) - 1
-        with np.errstate(all="ignore"):
-            run = train(experiment, plugins=plugins, resume=resume)
+        run = train(experiment, plugins=plugins, resume=resume)
         model_from_run(run).save(directory / MODEL)
         lines = "".join(json.dumps(flatten(row)) + "\n" for row in run.history)
         (directory / METRICS).write_text(lines, encoding="utf-8")
