@@ -57,12 +57,18 @@ class Cluster:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def stop(self) -> None:
+        """SIGTERM everything, then SIGKILL what is still running after a few seconds.
+
+        (A worker that has just taken over a dead peer's trial can take a long
+        time to close gracefully; the test needs nothing from it any more.)
+        """
         for process in [*self.workers, self.scheduler]:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
         for process in [*self.workers, self.scheduler]:
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=15)
