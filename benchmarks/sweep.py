@@ -5,9 +5,9 @@
 
 The trials are the tutorial-000 spirals spec (specs/spirals.yaml) with a 4 x 4
 grid over the learning rate and the hidden width, 2,000 full-batch epochs
-each. "one after another" calls the very function the workers run
-(``nn_sweep.task.run_trial``) in this process, trial after trial, so both arms
-do the same work: data, training, checkpoints, model file. The Dask arm is
+each. "one after another" is ``nn sweep --workers 0``: the very function the
+workers run (``nn_sweep.task.run_trial``), called in this process trial after
+trial, so both arms do the same work: data, training, checkpoints, model file. The Dask arm is
 timed from before the LocalCluster starts to the last record, and the engine
 start-up (cluster up and client connected) is reported on its own. The two
 arms' final metrics are compared trial by trial: they must be equal.
@@ -76,23 +76,9 @@ def _with_epochs(trials: list[Any]) -> list[Any]:
     return out
 
 
-def sequential(directory: Path) -> tuple[float, dict[str, Any]]:
-    from nn_sweep.sweep import _task
-    from nn_sweep.task import run_trial
-
-    sweep, trials, _ = _trials(directory)
-    started = time.perf_counter()
-    results = {}
-    for trial in _with_epochs(trials):
-        record = run_trial(_task(trial, sweep, directory))
-        assert record["status"] == "ok", record
-        results[trial.key] = record["metrics"]
-    return time.perf_counter() - started, results
-
-
-def on_dask(directory: Path, workers: int) -> tuple[float, float, dict[str, Any]]:
+def _sweep(directory: Path, make_executor: Any) -> tuple[float, float, dict[str, Any]]:
+    """Run the benchmark's trials through ``run_sweep``; (seconds, engine start-up, metrics by trial)."""
     from nn_sweep import sweep as sweeping
-    from nn_sweep.executor import DaskExecutor
 
     sweep, trials, registry = _trials(directory)
     trials = _with_epochs(trials)
@@ -100,14 +86,25 @@ def on_dask(directory: Path, workers: int) -> tuple[float, float, dict[str, Any]
     sweeping.plan = lambda *_: trials  # the same trials, at the benchmark's epochs
     try:
         started = time.perf_counter()
-        outcome = sweeping.run_sweep(
-            sweep, directory, registry, lambda: DaskExecutor(workers=workers, resources={"cpus": 1.0})
-        )
+        outcome = sweeping.run_sweep(sweep, directory, registry, make_executor)
         seconds = time.perf_counter() - started
     finally:
         sweeping.plan = original_plan
     assert all(r["status"] == "ok" for r in outcome.records), outcome.records
     return seconds, outcome.startup_seconds, {r["key"]: r["metrics"] for r in outcome.records}
+
+
+def sequential(directory: Path) -> tuple[float, dict[str, Any]]:
+    from nn_sweep.serial import SerialExecutor
+
+    seconds, _, results = _sweep(directory, SerialExecutor)
+    return seconds, results
+
+
+def on_dask(directory: Path, workers: int) -> tuple[float, float, dict[str, Any]]:
+    from nn_sweep.executor import DaskExecutor
+
+    return _sweep(directory, lambda: DaskExecutor(workers=workers, resources={"cpus": 1.0}))
 
 
 def main() -> int:

@@ -19,19 +19,22 @@ def registry_of(plugins: Any) -> Any:
 
 
 def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
-    from nn_sweep.executor import DaskExecutor
+    from nn_sweep.executor import DaskExecutor, Executor
     from nn_sweep.report import summarize, table
+    from nn_sweep.serial import SerialExecutor
     from nn_sweep.sweep import ProgressBar, run_sweep
     from nn_sweep.sweepfile import read_sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise NNError("--workers must be at least 1")
+    if args.workers is not None and args.workers < 0:
+        raise NNError("--workers must be 0 (this process) or more")
     registry = registry_of(plugins)
     sweep = read_sweep(args.sweep)
     directory = Path(args.output)
     progress = ProgressBar(sweep.objective_metric, args.quiet or args.json)
 
-    def executor() -> DaskExecutor:
+    def executor() -> Executor:
+        if args.workers == 0:
+            return SerialExecutor()
         local = None if (args.address or args.scheduler_file) else (args.workers or DEFAULT_WORKERS)
         resources = {"cpus": 1.0} if local else None  # each local worker runs one trial at a time
         return DaskExecutor(

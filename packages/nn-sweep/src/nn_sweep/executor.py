@@ -4,8 +4,9 @@ The sweep only submits importable functions, waits for them as they finish
 and cancels what is left; any engine offering those three operations can run
 a sweep (:class:`Executor`). :class:`DaskExecutor` starts a ``LocalCluster``
 in this process (``--workers N``: N worker processes, one thread each) or
-connects to a running scheduler (``--address``, ``--scheduler-file``).
-Dask itself is imported only here, only when a sweep runs.
+connects to a running scheduler (``--address``, ``--scheduler-file``);
+:class:`nn_sweep.serial.SerialExecutor` runs trials in this process
+(``--workers 0``). Dask itself is imported only here, only when a sweep runs.
 """
 
 from __future__ import annotations
@@ -104,7 +105,33 @@ class DaskExecutor:
             self.close()
             target = address or scheduler_file or "a local cluster"
             raise NNError(f"cannot reach the Dask scheduler ({target}): {exc}") from None
+        self._check_workers()
         self.startup_seconds = time.perf_counter() - started
+
+    def _check_workers(self) -> None:
+        """Load nn's plugins on every connected worker; refuse workers without nn or with other versions."""
+        from importlib.metadata import version
+
+        from nn_sweep.task import worker_ready
+
+        try:
+            answers = self.client.run(worker_ready)
+        except Exception as exc:
+            self.close()
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise NNError(
+                f"a Dask worker cannot run nn trials ({type(exc).__name__}: {reason}); install nn-core, nn-sweep "
+                "and the plugins the spec needs on every worker"
+            ) from None
+        for distribution in ("nn-core", "nn-sweep"):
+            here = version(distribution)
+            for worker, found in answers.items():
+                if found.get(distribution) != here:
+                    self.close()
+                    raise NNError(
+                        f"worker {worker} has {distribution} {found.get(distribution)}, this machine {here}: "
+                        "install the same versions everywhere (results would differ)"
+                    )
 
     def workers(self) -> dict[str, dict[str, float]]:
         """Each worker's address and the resources it offers."""

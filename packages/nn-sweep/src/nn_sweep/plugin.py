@@ -38,7 +38,9 @@ def nn_register_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
     p.add_argument("sweep", help="sweep file (YAML or JSON): spec, search, params, objective")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="directory for trials.jsonl and models")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: 2)")
+    where.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default 2; 0: run trials in this process)"
+    )
     where.add_argument("--address", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     where.add_argument("--scheduler-file", metavar="FILE", help="a running Dask scheduler's file")
     p.add_argument("--resume", action="store_true", help="continue a sweep in DIR, skipping finished trials")

@@ -45,6 +45,22 @@ def _load_plugins() -> Any:
     return load_plugins()
 
 
+def worker_ready() -> dict[str, str]:
+    """Load the plugins on a worker before the first trial; return the nn distributions' versions there.
+
+    The sweep calls it on every worker when the engine starts: the imports
+    then count as start-up, not as the first trial's time, and a worker
+    without nn (or with other versions than the client's) is found before
+    anything is submitted.
+    """
+    from importlib.metadata import version
+
+    plugins = _load_plugins()
+    found = {"nn-core": version("nn-core"), "nn-sweep": version("nn-sweep")}
+    found.update({info.distribution: info.version for info in plugins.registry.all()})
+    return found
+
+
 def _worker_name() -> str:
     try:
         from distributed import get_worker
