@@ -20,9 +20,10 @@ def registry_of(plugins: Any) -> Any:
 
 def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
     from nn_sweep.executor import DaskExecutor, Executor
+    from nn_sweep.progress import ProgressBar
     from nn_sweep.report import summarize, table
     from nn_sweep.serial import SerialExecutor
-    from nn_sweep.sweep import ProgressBar, run_sweep
+    from nn_sweep.sweep import run_sweep
     from nn_sweep.sweepfile import read_sweep
 
     if args.workers is not None and args.workers < 0:

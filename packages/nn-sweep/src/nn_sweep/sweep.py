@@ -11,8 +11,6 @@ started and anything submitted.
 from __future__ import annotations
 
 import json
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +18,8 @@ from typing import Any
 
 from nn_core.errors import NNError
 from nn_sweep.executor import Executor
-from nn_sweep.report import objective_value
 from nn_sweep.search import TpeSearch, assignments
+from nn_sweep.sources import Planned, Proposed
 from nn_sweep.sweepfile import Sweep
 from nn_sweep.task import MODEL, run_trial
 from nn_sweep.trials import (
@@ -80,70 +78,6 @@ def planned_total(sweep: Sweep, trials: list[Trial]) -> int:
     return len(trials) if sweep.search != "tpe" else (sweep.trials or 0) * (sweep.folds or 1)
 
 
-class Planned:
-    """Trials known in advance (grid, random): everything submitted at once, Dask queues it."""
-
-    capacity = None
-
-    def __init__(self, trials: list[Trial]) -> None:
-        self.trials = list(trials)
-
-    def next(self) -> list[Trial] | None:
-        return [self.trials.pop(0)] if self.trials else None
-
-    def finished(self, trial: Trial, record: dict[str, Any]) -> None:
-        pass
-
-
-class Proposed:
-    """Optuna TPE: a proposal (all its folds) is submitted when a worker is free, told its objective when done.
-
-    Each proposal is resolved and validated before it is submitted; one that
-    makes the spec invalid is recorded and told to Optuna as failed. With
-    ``--resume``, a proposal whose every fold finished before is told its
-    recorded result instead of running again.
-    """
-
-    def __init__(self, sweep: Sweep, registry: Any, earlier: dict[str, dict[str, Any]], capacity: int) -> None:
-        self.sweep, self.registry, self.earlier = sweep, registry, earlier
-        self.search = TpeSearch(sweep)
-        self.capacity = capacity
-        self.asked = 0
-        self.waiting: dict[str, tuple[int, list[dict[str, Any]], int]] = {}  # spec hash -> (number, records, folds)
-        self.replayed: list[dict[str, Any]] = []
-
-    def _objective(self, records: list[dict[str, Any]]) -> float | None:
-        values = [objective_value(r, self.sweep.objective_metric) for r in records if r.get("status") == "ok"]
-        if len(values) != len(records) or any(v is None for v in values):
-            return None
-        return sum(v for v in values if v is not None) / len(values)
-
-    def next(self) -> list[Trial] | None:
-        while self.asked < (self.sweep.trials or 0):
-            self.asked += 1
-            number, assignment = self.search.ask()
-            trials = resolve(self.sweep, number, assignment, self.registry)
-            done = [self.earlier.get(t.key) for t in trials]
-            if all(r is not None for r in done):  # finished in an earlier run of this sweep
-                self.search.tell(number, self._objective([r for r in done if r is not None]))
-                continue
-            if trials[0].invalid is not None:
-                self.search.tell(number, None)
-                return trials
-            self.waiting[trials[0].spec_hash] = (number, [], len(trials))
-            return trials
-        return None
-
-    def finished(self, trial: Trial, record: dict[str, Any]) -> None:
-        if trial.spec_hash not in self.waiting:
-            return
-        number, records, folds = self.waiting[trial.spec_hash]
-        records.append(record)
-        if len(records) == folds:
-            del self.waiting[trial.spec_hash]
-            self.search.tell(number, self._objective(records))
-
-
 def prepare_directory(directory: Path, sweep: Sweep, resume: bool) -> None:
     """Create ``directory``; refuse to mix two sweeps in it unless resuming."""
     if (directory / TRIALS_FILE).exists() and not resume:
@@ -198,39 +132,6 @@ def trial_resources(sweep: Sweep, trial: Trial) -> dict[str, float]:
 def _one_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-
-
-class ProgressBar:
-    """Trials done out of the total, on stderr: redrawn on a terminal, one line per trial otherwise."""
-
-    def __init__(self, metric: str, quiet: bool) -> None:
-        self.total, self.metric, self.quiet = 0, metric, quiet
-        self.done = self.failed = 0
-        self.tty = sys.stderr.isatty()
-        self.started = time.perf_counter()
-
-    def start(self, total: int) -> None:
-        """Called once the trials to run are known (resolved and validated)."""
-        self.total = total
-        self.started = time.perf_counter()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        self.done += 1
-        self.failed += record.get("status") != "ok"
-        if self.quiet:
-            return
-        elapsed = time.perf_counter() - self.started
-        failed = f", {self.failed} failed" if self.failed else ""
-        if self.tty:
-            filled = int(30 * self.done / max(self.total, 1))
-            bar = f"[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} trials{failed} {elapsed:6.1f}s"
-            print(f"\r\033[K{bar}", end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
-            return
-        value = objective_value(record, self.metric)
-        what = (
-            f"{self.metric} {value:.4f}" if value is not None else f"{record.get('status')}: {record.get('reason', '')}"
-        )
-        print(f"trial {self.done}/{self.total} {record['key']}: {what} ({record.get('worker', '-')})", file=sys.stderr)
 
 
 def run_sweep(
