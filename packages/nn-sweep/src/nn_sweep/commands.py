@@ -42,7 +42,7 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
             workers=local,
             address=args.address,
             scheduler_file=args.scheduler_file,
-            allowed_failures=max(sweep.retries, 1),
+            allowed_failures=sweep.retries,
             resources=resources,
         )
 

@@ -79,8 +79,6 @@ class DaskExecutor:
         self.distributed = distributed
         self.cluster: Any = None
         started = time.perf_counter()
-        # A trial whose worker dies is rescheduled on another; after this many deaths it is given up.
-        dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures})
         try:
             if address or scheduler_file:
                 self.client = distributed.Client(
@@ -90,15 +88,18 @@ class DaskExecutor:
                 self.description = f"Dask scheduler ({where})"
             else:
                 count = workers or 1
-                self.cluster = distributed.LocalCluster(
-                    n_workers=count,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    resources=resources or None,
-                    silence_logs=40,  # logging.ERROR: worker chatter does not interleave with the progress bar
-                )
+                # A trial whose worker dies is rescheduled on another; after this many deaths it is given
+                # up. The embedded scheduler reads this when it starts (a cluster's scheduler has its own).
+                with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=count,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        resources=resources or None,
+                        silence_logs=40,  # logging.ERROR: worker chatter does not interleave with the progress bar
+                    )
                 self.client = distributed.Client(self.cluster, set_as_default=False)
                 self.description = f"local Dask cluster, {count} worker process{'es' if count > 1 else ''}"
         except (OSError, TimeoutError) as exc:
