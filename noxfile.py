@@ -44,7 +44,7 @@ class Package(enum.Enum):
 
     @property
     def test_deps(self) -> tuple[str, ...]:
-        return TEST_DEPS + (("scikit-learn",) if self is Package.DATASETS else ())
+        return TEST_DEPS + ("scikit-learn",)
 
 
 def install(session: nox.Session, packages: tuple[Package, ...], *deps: str) -> None:
@@ -66,7 +66,7 @@ def tests(session: nox.Session, package: Package) -> None:
 @nox.session(python=DEFAULT_PYTHON)
 def integration(session: nox.Session) -> None:
     """Run the top-level tests/ against installed builds of all three packages."""
-    install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "mlxtend", "matplotlib")
+    install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "mlxtend", "matplotlib", "tensorboardX")
     session.chdir(ROOT)
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
 

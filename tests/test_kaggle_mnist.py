@@ -76,10 +76,12 @@ def test_predict_with_probabilities(kaggle_dir, tmp_path: Path) -> None:  # type
     assert nn("predict", str(model), str(folder / "test.csv"), "-o", str(out), "--proba").returncode == 0
     with open(out, newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["label"] + [f"proba_{d}" for d in range(10)]
-    probabilities = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
+    assert rows[0] == ["ImageId", "Label"] + [f"proba_{d}" for d in range(10)]  # Kaggle's ImageId kept
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, 1001))
+    probabilities = np.array([[float(v) for v in r[2:]] for r in rows[1:]])
     assert probabilities.shape == (1000, 10)
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+    assert [int(r[1]) for r in rows[1:]] == probabilities.argmax(axis=1).tolist()
 
 
 def test_bad_data_writes_no_model(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,20 @@ def test_ctrl_c_checkpoint_resumes_with_a_warning(tmp_path: Path, pm_with: Any, 
     assert "the resumed run starts a fresh estimate" in capsys.readouterr().err
     assert run.epoch == 30 or run.history[-1]["train"]["loss"] < 0.002
     assert [row["epoch"] for row in run.history[:7]] == list(range(7))
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "lbfgs"])
+def test_nn_train_says_why_the_minimizer_stopped(tmp_path: Path, optimizer: str, capsys: Any) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(WELCH.read_text())
+    assert cli.main(["train", str(spec), "-q", "--set", f"optimizer.type={optimizer}"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith(f"{optimizer}: "))
+    assert re.fullmatch(
+        rf"{optimizer}: converged: gradient norm \d\.\de-\d\d below tolerance 1e-05 after (\d+) iterations "
+        r"\(200 allowed\)",
+        line,
+    ), line
+    assert int(re.search(r"after (\d+)", line).group(1)) < 200  # type: ignore[union-attr]
+    assert cli.main(["train", str(spec), "-q", "--set", "training.epochs=5"]) == 0
+    assert "bfgs: stopped after 5 iterations: training.epochs (5) reached" in capsys.readouterr().out

@@ -30,6 +30,31 @@ def test_registered_through_the_entry_point(nn_registry: Registry) -> None:
         assert info.plugin == "nn-example-plugin:nn-example-plugin"
 
 
+def test_written_for_plugin_contract_v2() -> None:
+    from nn_example_plugin import Lion, plugin
+
+    from nn_core.contracts import CONTRACT_VERSION, StepOptimizer
+
+    assert plugin.nn_contract_version() == CONTRACT_VERSION == 2
+    assert issubclass(Lion, StepOptimizer)
+
+
+def test_resumes_bit_identically_with_lions_momentum_in_the_checkpoint(registry: Registry, tmp_path: Path) -> None:
+    from nn_core.checkpoint import load_checkpoint, restore
+    from nn_core.modelfile import section
+
+    ckpt = tmp_path / "ckpt"
+    overrides = ["training.epochs=6", "training.log_every=3", f"training.checkpoint={{dir: {ckpt}, every: 3}}"]
+    spec = load_spec(SPEC, overrides, registry)
+    straight = train(build(spec, registry))
+    arrays, meta = load_checkpoint(ckpt / "epoch-000003.ckpt")
+    assert set(section(arrays, "optimizer")) == {"m"}  # Lion's momentum, a numpy array by name
+    experiment = build(spec, registry)
+    resumed = train(experiment, resume=restore(experiment, arrays, meta, str(ckpt / "epoch-000003.ckpt")))
+    a, b = straight.experiment.network.state_arrays(), resumed.experiment.network.state_arrays()
+    assert all((a[name] == b[name]).all() for name in a)
+
+
 def test_nn_plugins_lists_them(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plugins", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out.splitlines()[-1])

@@ -400,14 +400,16 @@ class FakeNetwork:
             if isinstance(layer, Jitter) and layer.generator is not None:
                 s = layer.generator.bit_generator.state
                 words = [s["state"]["state"], s["state"]["inc"], s["has_uint32"], s["uinteger"]]
-                states[f"layers.{i}.generator"] = np.array([str(w) for w in words])  # exact big ints, as text
+                halves = [part for w in words for part in (w >> 64, w & (2**64 - 1))]  # 128-bit ints, exactly
+                states[f"layers.{i}.generator"] = np.array(halves, dtype=np.uint64)
         return states
 
     def set_rng_state(self, state: dict[str, np.ndarray]) -> None:
         for name, words in state.items():
             layer = self.layers[int(name.split(".")[1])]
             assert isinstance(layer, Jitter) and layer.generator is not None
-            s, inc, has, uint = (int(w) for w in words)
+            halves = [int(w) for w in words]
+            s, inc, has, uint = ((halves[k] << 64) | halves[k + 1] for k in range(0, 8, 2))
             layer.generator.bit_generator.state = {
                 "bit_generator": "PCG64",
                 "state": {"state": s, "inc": inc},

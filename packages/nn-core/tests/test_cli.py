@@ -70,7 +70,7 @@ def test_no_plugins_plugins_and_schema_work(nothing_installed, capsys) -> None: 
 def test_no_plugins_train_says_no_backend(nothing_installed, spec_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["train", str(spec_file)]) == 1
     err = capsys.readouterr().err
-    assert "no nn backend is installed" in err and "pip install nn-numpy" in err
+    assert "no nn backend is installed" in err and "pip install -e packages/nn-numpy" in err
 
 
 def test_internal_errors_are_reported_briefly(spec_file: Path, installed, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

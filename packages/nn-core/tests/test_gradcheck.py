@@ -198,4 +198,131 @@ def test_result_to_json() -> None:
         "threshold": 1e-7,
         "samples": 8,
         "eps": 1e-6,
+        "absolute_errors": {},
+        "kinks": {},
+        "atol": 1e-9,
+        "skipped_samples": [],
     }
+
+
+class LeakyReluNetwork:
+    """loss = mean ½(v·leaky_relu(W x + b) − y)², flat params [W (h×d), b (h), v (h)].
+
+    ``wrong`` scales b's gradient by 1.01 (a subtle bug); ``kink_slope`` is
+    the derivative backprop uses at exactly 0 (either side's slope is a
+    valid subgradient).
+    """
+
+    def __init__(self, features: int, hidden: int, *, wrong: bool = False, kink_slope: float = 0.1) -> None:
+        self.d, self.h = features, hidden
+        rng = np.random.default_rng(2)
+        self.flat_params = np.concatenate(
+            [rng.normal(scale=0.5, size=hidden * features), np.zeros(hidden), rng.normal(size=hidden)]
+        )
+        self.flat_grads = np.zeros_like(self.flat_params)
+        hd = hidden * features
+        self.parameters = {
+            "layers.0.weight": self.flat_params[:hd],
+            "layers.0.bias": self.flat_params[hd : hd + hidden],
+            "layers.1.weight": self.flat_params[hd + hidden :],
+        }
+        self.wrong, self.kink_slope, self.alpha = wrong, kink_slope, 0.1
+
+    def batch(self, X: np.ndarray, index: np.ndarray, out: Any = None) -> np.ndarray:
+        return X[index]
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: p.shape for name, p in self.parameters.items()}
+
+    def get_flat(self) -> np.ndarray:
+        return self.flat_params.copy()
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self.parameters.items()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        for k, v in self.parameters.items():
+            v[...] = arrays[k]
+
+    def rng_state(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def set_rng_state(self, state: dict[str, np.ndarray]) -> None:
+        pass
+
+    def loss_and_gradient(self, flat: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        self.flat_params[...] = flat
+        W = self.parameters["layers.0.weight"].reshape(self.h, self.d)
+        b, v = self.parameters["layers.0.bias"], self.parameters["layers.1.weight"]
+        Z = X @ W.T + b
+        A = np.where(Z > 0, Z, self.alpha * Z)
+        out = A @ v
+        m = len(Y)
+        loss = float(0.5 * np.mean((out - Y) ** 2))
+        dout = (out - Y) / m
+        dA = np.outer(dout, v)
+        slope = np.where(Z > 0, 1.0, np.where(Z < 0, self.alpha, self.kink_slope))
+        dZ = dA * slope
+        hd = self.h * self.d
+        self.flat_grads[:hd] = (dZ.T @ X).reshape(-1)
+        self.flat_grads[hd : hd + self.h] = dZ.sum(axis=0) * (1.01 if self.wrong else 1.0)
+        self.flat_grads[hd + self.h :] = A.T @ dout
+        return loss, self.flat_grads.copy()
+
+
+def kinky_experiment(network: Any, n: int = 40, at_kink: int = 3) -> Any:
+    """The first ``at_kink`` rows are exactly 0: with zero biases every hidden unit sits on its kink."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, network.d))
+    X[:at_kink] = 0.0
+    y = rng.normal(size=n)
+    split = SimpleNamespace(X=X, Y=y, data=SimpleNamespace(y=y))
+    return SimpleNamespace(network=network, splits={"train": split}, spec=SimpleNamespace(seed=0))
+
+
+@pytest.mark.parametrize("kink_slope", [0.1, 1.0])
+def test_rows_at_a_kink_are_swapped_and_a_correct_network_passes(kink_slope: float) -> None:
+    network = LeakyReluNetwork(2, 4, kink_slope=kink_slope)
+    result = check_gradients(kinky_experiment(network))
+    assert result.passed, result.parameters
+    assert result.skipped_samples == [0, 1, 2]
+    assert result.kinks == {}
+    assert result.max_relative_error < 1e-7
+
+
+def test_the_naive_check_would_fail_at_the_kink() -> None:
+    from nn_core import gradcheck
+
+    network = LeakyReluNetwork(2, 4)
+    exp = kinky_experiment(network)
+    theta = network.flat_params.copy()
+    chosen = {"layers.0.bias": np.arange(8, 12)}
+    naive = gradcheck._check_round(network, exp.splits["train"], np.arange(8), theta, chosen, 1e-4, one_sided=False)
+    assert naive.errors["layers.0.bias"] > 1e-3  # the central difference averages the two slopes
+    assert naive.kinked["layers.0.bias"] == [8, 9, 10, 11]
+
+
+def test_a_wrong_backward_still_fails_with_rows_at_a_kink() -> None:
+    result = check_gradients(kinky_experiment(LeakyReluNetwork(2, 4, wrong=True)))
+    assert not result.passed
+    assert result.parameters["layers.0.bias"] > 1e-3
+    assert result.parameters["layers.0.weight"] < 1e-7
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_when_every_row_is_at_the_kink_entries_are_compared_one_sided(wrong: bool) -> None:
+    network = LeakyReluNetwork(2, 4, wrong=wrong)
+    exp = kinky_experiment(network, n=8, at_kink=8)  # no other rows to swap in
+    exp.splits["train"].Y[:] = np.arange(8.0)  # all rows predict 0; targets differ, so the loss is not flat
+    result = check_gradients(exp)
+    assert result.kinks.get("layers.0.bias") == 4
+    assert result.passed is (not wrong), result.parameters
+
+
+def test_absolute_floor_passes_tiny_gradients_with_rounding_noise() -> None:
+    result = GradcheckResult(
+        parameters={"a": 2e-7, "b": 1e-9}, max_relative_error=2e-7, passed=True, absolute_errors={"a": 3e-12, "b": 0.0}
+    )
+    assert result.parameter_passed("a") and result.parameter_passed("b")
+    loud = GradcheckResult(parameters={"a": 2e-7}, max_relative_error=2e-7, passed=False, absolute_errors={"a": 1e-6})
+    assert not loud.parameter_passed("a")

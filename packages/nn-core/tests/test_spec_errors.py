@@ -57,7 +57,7 @@ def test_unknown_keys_are_errors_at_every_level(tmp_path: Path, registry) -> Non
     text = SPEC.replace("lr: 0.5}", "lr: 0.5, beta3: 1}").replace("metrics: []", "metrics: []\nepochs: 3")
     issues, message = issues_of(text, tmp_path, registry)
     assert len(issues) == 2  # both reported, not just the first
-    assert "optimizer.beta3: unknown parameter for 'descent' 'beta3' (allowed: lr, momentum)" in message
+    assert "optimizer.beta3: unknown parameter 'beta3' for descent (allowed: lr, momentum)" in message
     assert "epochs: unknown key 'epochs'" in message
     assert [i.line for i in issues] == [11, 14]
 

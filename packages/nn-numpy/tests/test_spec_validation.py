@@ -109,3 +109,19 @@ def test_defaults_are_filled(registry: Registry) -> None:
         "weight_decay": 0.01,
     }
     assert dict(spec.schedule.params) == {"decay": 0.01}
+
+
+def test_an_uninstalled_backend_is_one_error_not_one_per_component(registry: Registry) -> None:
+    # Issue 17: `--set backend=torch` without nn-torch used to add "no layer is installed" per component.
+    with pytest.raises(SpecError) as info:
+        load_spec(spec_dict([DENSE, {"type": "dense", "units": 1}], "mse", backend="torch"), registry=registry)
+    [issue] = info.value.issues
+    assert issue.path == ("backend",)
+    assert "unknown backend 'torch'" in str(issue) and "numpy" in str(issue)
+
+
+def test_numpy_backend_dtypes_and_devices(registry: Registry) -> None:
+    spec = load_spec(spec_dict([DENSE], "mse"), registry=registry)
+    assert (spec.backend, spec.dtype, spec.device) == ("numpy", "float64", "cpu")
+    check(registry, spec_dict([DENSE], "mse", device="cuda"), "device: 'cuda' is not one of cpu")
+    check(registry, spec_dict([DENSE], "mse", dtype="float16"), "dtype: 'float16' is not one of float64")

@@ -65,7 +65,7 @@ def test_members_probabilities_are_averaged_and_survive_the_file(tmp_path: Path,
     assert isinstance(loaded, Ensemble) and len(loaded.members) == 3
     np.testing.assert_array_equal(loaded.predict_proba(X), ensemble.predict_proba(X))
     assert loaded.classes == ["0", "1"] == models[0].classes
-    np.testing.assert_array_equal(loaded.predict(X), np.array(["0", "1"], dtype=object)[expected.argmax(axis=1)])
+    np.testing.assert_array_equal(loaded.predict(X), expected.argmax(axis=1))  # integer labels, as the data had
     arrays, meta = read_archive(path, "model")  # the ordinary model-file reader: numeric arrays and JSON only
     assert {name.split("/")[1] for name in arrays} == {"0", "1", "2"}
     assert meta["input_dim"] == 2 and len(meta["ensemble"]["members"]) == 3
@@ -119,14 +119,25 @@ def test_members_must_agree_on_inputs_classes_and_outputs(tmp_path: Path, member
         loss="binary_cross_entropy",
         model={"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}]},
     )
-    done = nn("ensemble", str(members[0]), str(sigmoid), "-o", str(tmp_path / "x.nn"))
+    # one sigmoid unit and a two-class softmax: both give one probability per class, and they average
+    mixed = Ensemble([load_model(members[0]), load_model(sigmoid)])
+    X = np.random.default_rng(2).normal(size=(7, 2))
+    expected = (load_model(members[0]).predict_proba(X) + load_model(sigmoid).predict_proba(X)) / 2
+    np.testing.assert_allclose(mixed.predict_proba(X), expected, rtol=0, atol=1e-15)
+    assert mixed.predict_proba(X).shape == (7, 2)
+    done = nn("ensemble", str(members[0]), str(three), "-o", str(tmp_path / "x.nn"))
     assert done.returncode == 1 and not (tmp_path / "x.nn").exists()
     assert done.stderr.strip() == (
-        f"nn: error: ensemble members disagree on outputs: {members[0]} gives 2 probabilities per sample, "
-        f"{sigmoid} gives 1 (a sigmoid unit and a two-class softmax do not average)"
+        f"nn: error: ensemble members disagree on classes: {members[0]} has ['0', '1'], {three} has ['0', '1', '2']"
     )
-    with pytest.raises(NNError, match=r"ensemble members disagree on (inputs|classes|outputs): member 0"):
-        Ensemble([load_model(members[0]), load_model(three)])
+    three_inputs = _model(
+        tmp_path,
+        "three-inputs",
+        data={"dataset": {"type": "blobs", "n_samples": 60, "centers": 2, "n_features": 3, "seed": 0}},
+    )
+    with pytest.raises(NNError) as caught:
+        Ensemble([load_model(members[0]), load_model(three_inputs)])
+    assert str(caught.value) == "ensemble members disagree on inputs: member 0 takes 2 features, member 1 takes 3"
     from nn_core.modelfile import write_archive
 
     write_archive(tmp_path / "empty.nn", "model", {}, {"spec": BASE, "ensemble": {"members": []}})

@@ -88,6 +88,8 @@ def nn_contract_version() -> int:
 @hookimpl
 def nn_components() -> list[type]:
     from nn_core.initializers import INITIALIZERS
+    from nn_core.metrics import METRICS
+    from nn_core.plateau import Plateau
     from nn_core.schedules import SCHEDULES
 
-    return [Accuracy, Inline, *INITIALIZERS, *SCHEDULES]
+    return [Accuracy, *METRICS, Inline, *INITIALIZERS, *SCHEDULES, Plateau]

@@ -169,10 +169,15 @@ def run_callbacks(experiment: Any) -> list[tuple[Any, str]]:
     training = experiment.spec.training
     callbacks: list[tuple[Any, str]] = []
     if training.log is not None:
-        from nn_core.outputs import check_output_path, spec_inputs
+        from nn_core.tensorboard import TensorBoardLogger, is_tensorboard_dir
 
-        check_output_path(training.log, inputs=spec_inputs(experiment.spec), what="training.log")
-        callbacks.append((MetricsLogger(training.log), "nn-core"))
+        if is_tensorboard_dir(training.log):
+            callbacks.append((TensorBoardLogger(training.log), "nn-core"))
+        else:
+            from nn_core.outputs import check_output_path, spec_inputs
+
+            check_output_path(training.log, inputs=spec_inputs(experiment.spec), what="training.log")
+            callbacks.append((MetricsLogger(training.log), "nn-core"))
     if training.early_stopping:
         callbacks.append((EarlyStopping(training.early_stopping, experiment), "nn-core"))
     for ref in training.callbacks:

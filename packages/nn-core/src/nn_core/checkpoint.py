@@ -91,6 +91,11 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray]
 
 def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any], path: str) -> dict[str, Any]:
     """Put a checkpoint's state into a freshly built experiment; return the loop state."""
+    if "rng" in meta:  # nn-core 0.1 kept generator states as JSON: contract v1
+        raise ModelFileError(
+            f"checkpoint {path} was written by nn-core 0.1 (plugin contract v1), whose random-generator "
+            "state this nn cannot restore exactly; train again from the spec (docs/plugins.md#contract-v2)"
+        )
     if _comparable(meta.get("spec", {})) != _comparable(experiment.spec.document):
         raise NNError(
             f"checkpoint {path} was written for a different spec; only optimizer.lr and training."
@@ -101,7 +106,11 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     try:
         experiment.network.load_state_arrays(section(arrays, "weights"))
         experiment.optimizer.load_state_dict({**meta.get("optimizer_scalars", {}), **section(arrays, "optimizer")})
-        experiment.network.set_rng_state(section(arrays, "rng"))
+        generators = section(arrays, "rng")
+        expected = set(experiment.network.rng_state())
+        if set(generators) != expected:
+            raise ValueError(f"generator states {sorted(generators)} do not match the network's {sorted(expected)}")
+        experiment.network.set_rng_state(generators)
         loop_state = {k: meta[k] for k in ("next_epoch", "next_step", "shuffle_state")}
         _check_loop_state(loop_state)
         history = meta["history"]

@@ -1,8 +1,9 @@
 """The ``nn`` command line.
 
 Every error a user can cause ends in a non-zero exit and one line per
-problem on stderr; a traceback appears only with ``--debug``. ``--json``
-makes the last line of stdout one JSON object, for scripts.
+problem on stderr; a traceback appears only with ``--debug``. With ``--json``
+stdout holds exactly one JSON document, for scripts (``nn train --json | jq``);
+progress and human-readable reports go to stderr.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,44 +75,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_metrics(metrics: dict[str, dict[str, float]]) -> str:
-    return "  ".join(
-        f"{split} " + " ".join(f"{k} {v:.6f}" if k == "loss" else f"{k} {v:.4f}" for k, v in scores.items())
-        for split, scores in metrics.items()
-    )
-
-
-class Progress:
-    """A one-line progress bar on a terminal, plain log lines otherwise."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total = total
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.started = time.perf_counter()
-
-    def __call__(self, run: Any, metrics: dict[str, dict[str, float]]) -> None:
-        if self.quiet:
-            return
-        epoch = run.epoch
-        width = len(str(self.total))
-        line = f"epoch {epoch:>{width}}/{self.total}  {_format_metrics(metrics)}"
-        if self.tty:
-            done = int(30 * epoch / max(self.total, 1))
-            elapsed = time.perf_counter() - self.started
-            bar = f"[{'#' * done}{'.' * (30 - done)}] {elapsed:5.1f}s"
-            print(f"\r\033[K{line}", file=sys.stderr)
-            print(bar, end="", file=sys.stderr, flush=True)
-            if epoch >= self.total:
-                self.close()
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.tty and not self.quiet:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
-
-
 def _table(metrics: dict[str, dict[str, float]]) -> str:
     names = sorted({k for scores in metrics.values() for k in scores}, key=lambda k: (k != "loss", k))
     rows = [["split", *names]] + [
@@ -146,7 +108,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     experiment = build(spec, _plugins(args).registry)
     if args.resume is not None:
         resume = restore(experiment, arrays, meta, args.resume)
-    progress = Progress(spec.training.epochs, args.quiet)
+    from nn_core.progress import Progress
+
+    samples = len(experiment.splits["train"].data.y)
+    progress = Progress(spec.training.epochs, args.quiet, batch_size=min(spec.training.batch_size or samples, samples))
     fallback_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else None
     fallback_prefix = f"{os.path.basename(args.output)}." if args.output else ""
     try:
@@ -154,6 +119,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             experiment,
             plugins=_plugins(args),
             on_log=progress,
+            on_progress=progress.step if progress.live else None,
             resume=resume,
             checkpoint_dir=fallback_dir,
             checkpoint_prefix=fallback_prefix,
@@ -169,14 +135,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     metrics = run.final_metrics
     if args.output:
         model_from_run(run).save(args.output)
-    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s")
+    # With --json, stdout holds exactly one JSON document; the report goes to stderr.
+    report = sys.stderr if args.json else sys.stdout
+    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
     if run.stop_reason:
-        print(run.stop_reason)
+        print(run.stop_reason, file=report)
     if run.best_epoch is not None:
-        print(f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}")
-    print(_table(metrics))
+        print(
+            f"early stopping at epoch {run.stopped_early_at}; restored the best weights, from epoch {run.best_epoch}",
+            file=report,
+        )
+    print(_table(metrics), file=report)
     if args.output:
-        print(f"model written to {args.output}")
+        print(f"model written to {args.output}", file=report)
     if args.json:
         print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
     return 0
@@ -198,7 +169,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(
         _table(
             {
-                split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "samples")}
+                split: {k: v for k, v in r.items() if k not in ("confusion_matrix", "per_class", "samples")}
                 for split, r in results.items()
             }
         )
@@ -206,12 +177,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for split, r in results.items():
         if "confusion_matrix" in r:
             names = model.classes or [str(i) for i in range(len(r["confusion_matrix"]))]
-            print(f"\n{split}: confusion matrix ({r['samples']} samples; rows true, columns predicted)")
-            width = max(len(n) for n in names + [str(v) for row in r["confusion_matrix"] for v in row])
-            print(" " * width + "  " + "  ".join(n.rjust(width) for n in names))
-            for name, row in zip(names, r["confusion_matrix"], strict=True):
-                print(name.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row))
+            print(f"\n{split}: {r['samples']} samples; confusion matrix (rows true, columns predicted); scores")
+            print(_confusion_and_report(names, r["confusion_matrix"], r["per_class"]))
     return 0
+
+
+def _confusion_and_report(names: list[str], matrix: list[list[int]], report: list[dict[str, Any]]) -> str:
+    """The confusion matrix with each class's precision, recall, F1 and support to its right."""
+    width = max(len(n) for n in names + [str(v) for row in matrix for v in row])
+    head = " " * width + "  " + "  ".join(n.rjust(width) for n in names)
+    lines = [head + "  |  precision  recall      f1  support"]
+    for name, row, scores in zip(names, matrix, report, strict=True):
+        cells = name.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row)
+        lines.append(
+            f"{cells}  |  {scores['precision']:9.4f}  {scores['recall']:6.4f}  {scores['f1']:6.4f}  "
+            f"{scores['support']:7d}"
+        )
+    return "\n".join(lines)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -225,10 +207,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     output = _output(args.output, [args.model, args.inputs, *spec_inputs(model.spec)], stdout_ok=True)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, output, X, args.proba, registry)
+    what = f"{rows} prediction{'s' if rows != 1 else ''}"
     if output == STDOUT:
-        print(f"wrote {rows} predictions to standard output", file=sys.stderr)
+        print(f"wrote {what} to standard output", file=sys.stderr)
     else:
-        print(f"wrote {rows} predictions to {args.output}")
+        print(f"wrote {what} to {args.output}")
     return 0
 
 
@@ -246,13 +229,33 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     else:
         width = max(len(name) for name in result.parameters)
         for name, error in result.parameters.items():
-            mark = "ok" if error < result.threshold else "FAIL"
+            if error < result.threshold:
+                mark = "ok"
+            elif result.parameter_passed(name):
+                mark = f"ok (all entries within {result.atol:.0e} absolute)"
+            else:
+                mark = "FAIL"
+            kinks = result.kinks.get(name, 0)
+            if kinks:
+                mark += f"; {kinks} {'entry' if kinks == 1 else 'entries'} at a kink, compared one-sided"
             print(f"{name.ljust(width)}  {error:.3e}  {mark}")
         verdict = "passed" if result.passed else "FAILED"
         print(
             f"gradient check {verdict}: max relative error {result.max_relative_error:.3e} "
-            f"(threshold {result.threshold:.0e}, {result.samples} samples, float64)"
+            f"(threshold {result.threshold:.0e}, absolute floor {result.atol:.0e}, {result.samples} samples, float64)"
         )
+        if result.skipped_samples:
+            rows = ", ".join(str(i) for i in result.skipped_samples)
+            print(
+                f"skipped training rows {rows}: each put a ReLU-family unit within the step of its kink "
+                "(activation input near 0), where a central difference averages two slopes; "
+                "other rows, drawn with the spec's seed, took their place"
+            )
+        if result.kinks:
+            print(
+                "entries marked 'at a kink' still straddled one after swapping rows: they were compared with "
+                "the one-sided derivatives, one of which backprop's subgradient must equal"
+            )
     return 0 if result.passed else 1
 
 
@@ -265,12 +268,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
         _output(args.output, [args.target])
         return int(args.plot_kinds[args.what](args, _plugins(args)))
     if args.what == "activation":
-        from nn_core.plotting.activation import plot_activation
+        from nn_core.plotting.activation import activation_from_text, plot_activation
         from nn_core.spec.schema import default_backend
 
         backend = args.backend or default_backend(registry)
         _output(args.output, [])
-        plot_activation(registry.create("activation", args.target, backend), args.output)
+        plot_activation(activation_from_text(args.target, registry, backend), args.output)
     else:
         from nn_core.model import load_model
         from nn_core.outputs import spec_inputs
@@ -282,6 +285,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
             from nn_core.plotting.history import plot_history
 
             plot_history(model.metadata.get("history") or [], args.output, title=model.spec.name)
+        elif args.what == "confusion":
+            from nn_core.evaluation import evaluate_model
+            from nn_core.plotting.confusion import plot_confusion
+
+            if model.task != "classification":
+                raise NNError("nn plot confusion needs a classifier; this model does regression")
+            plot_confusion(model, evaluate_model(model, model.spec, registry), args.output)
         else:
             from nn_core.experiment import load_data
             from nn_core.plotting.boundary import plot_boundary
@@ -309,6 +319,35 @@ def cmd_animate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_model_file(path: str) -> bool:
+    """Model files are zip archives; specs are text."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == b"PK"
+    except OSError:
+        return False
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from nn_core.summary import summarize
+
+    registry = _plugins(args).registry
+    if _is_model_file(args.target):
+        from nn_core.model import load_model
+
+        model = load_model(args.target, registry)
+        spec, input_dim = model.spec, model.input_dim
+    else:
+        from nn_core.experiment import load_data
+        from nn_core.spec import load_spec
+
+        spec = load_spec(args.target, args.overrides, registry)
+        input_dim = int(load_data(spec, registry).X.shape[1])  # the data decides the input width
+    summary = summarize(spec, registry, input_dim)
+    print(json.dumps(summary.as_dict()) if args.json else summary.table())
+    return 0
+
+
 def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
     from nn_core.registry import unknown_name_message
 
@@ -316,22 +355,22 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
     if not matches:
         installed = sorted({i.name for i in registry.all() if args.kind is None or i.kind == args.kind})
         raise NNError(unknown_name_message(args.kind or "component", args.name, installed))
+    if args.json:  # one document, however many kinds share the name
+        rows = [
+            {
+                "kind": info.kind,
+                "name": info.name,
+                "backend": info.backend,
+                "distribution": info.distribution,
+                "version": info.version,
+                "doc": (info.cls.__doc__ or "").strip(),
+                "params_schema": info.cls.params_schema,
+            }
+            for info in matches
+        ]
+        print(json.dumps({"components": rows}))
+        return 0
     for info in matches:
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "kind": info.kind,
-                        "name": info.name,
-                        "backend": info.backend,
-                        "distribution": info.distribution,
-                        "version": info.version,
-                        "doc": (info.cls.__doc__ or "").strip(),
-                        "params_schema": info.cls.params_schema,
-                    }
-                )
-            )
-            continue
         backend = f" (backend {info.backend})" if info.backend else ""
         print(f"{info.kind} {info.name}{backend} — from {info.provider}\n")
         print(_dedent(info.cls.__doc__ or "(no docstring)"))
@@ -389,12 +428,16 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     if not infos:
         print("no components installed (install nn-numpy and nn-datasets: see README)")
         return 0
-    table = [[i.kind, i.name, i.backend or "-", i.provider, i.summary] for i in infos]
+    table = [
+        [i.kind, i.name, i.backend or ("-" if i.kind == "backend" else "any"), i.provider, i.summary] for i in infos
+    ]
     widths = [max(len(r[c]) for r in table) for c in range(4)]
     for r in table:
         print("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
     if not registry.names("backend"):
-        print("\nno backend is installed: `pip install nn-numpy` provides the numpy backend")
+        from nn_core.hints import install_hint
+
+        print(f"\nno backend is installed: `{install_hint('nn-numpy')}` provides the numpy backend")
     return 0
 
 
@@ -408,12 +451,42 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # -- entry point ------------------------------------------------------------------
 
 
+def versions() -> list[tuple[str, str]]:
+    """nn-core's version and every installed distribution that plugs into nn (the ``nn`` entry points)."""
+    from importlib.metadata import PackageNotFoundError, entry_points, version
+
+    found: dict[str, str] = {}
+    try:
+        found["nn-core"] = version("nn-core")
+    except PackageNotFoundError:  # running from a source tree without an install
+        found["nn-core"] = "unknown (not installed)"
+    for ep in entry_points(group="nn"):
+        dist = ep.dist
+        if dist is not None:
+            found.setdefault(dist.metadata["Name"], dist.version)
+    return [("nn-core", found.pop("nn-core")), *sorted(found.items())]
+
+
+class _VersionAction(argparse.Action):
+    """``nn --version``: one line per distribution, nn-core first."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        rows = versions()
+        width = max(len(name) for name, _ in rows)
+        print("\n".join(f"{name.ljust(width)}  {ver}" for name, ver in rows))
+        parser.exit()
+
+
 def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.ArgumentParser:
     """nn's commands, then those the plugins of ``pm`` add (their clashes are appended to ``problems``)."""
     from nn_core.commands import OwnedSubParsers, register_plugin_commands
 
     parser = argparse.ArgumentParser(prog="nn", description="Train neural networks from declarative specs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--version", action=_VersionAction, help="print the versions of nn and its plugins")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", action=OwnedSubParsers)
 
     p = sub.add_parser("validate", help="check a spec against the installed components")
@@ -424,7 +497,9 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p = sub.add_parser("train", help="train the model a spec describes")
     _add_spec_args(p)
     p.add_argument("-o", "--output", metavar="PATH", help="write the trained model to exactly PATH")
-    p.add_argument("--json", action="store_true", help="end with one JSON line of final metrics")
+    p.add_argument(
+        "--json", action="store_true", help="stdout: one JSON object of final metrics (the report goes to stderr)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from one of its checkpoints")
     p.set_defaults(func=cmd_train)
@@ -452,14 +527,24 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
 
     p = sub.add_parser("predict", help="predict for a CSV of inputs (Kaggle test.csv → submission)")
     p.add_argument("model", help="model file written by nn train -o")
-    p.add_argument("inputs", help="CSV of inputs (or the format of the model's dataset, e.g. Kaggle's test.csv)")
+    p.add_argument(
+        "inputs",
+        help="numeric CSV of inputs (header row optional), or the model's dataset format: "
+        "Kaggle's test.csv for kaggle_mnist, an IDX images file for idx",
+    )
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write (- for standard output)")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("plot", help="draw a model's decision boundary or history, or an activation (needs matplotlib)")
-    p.add_argument("what", choices=["boundary", "history", "activation"])
-    p.add_argument("target", help="model file (boundary, history) or activation name (activation)")
+    p = sub.add_parser(
+        "plot", help="draw a model's decision boundary, history or confusion matrices, or an activation (matplotlib)"
+    )
+    p.add_argument("what", choices=["boundary", "history", "confusion", "activation"])
+    p.add_argument(
+        "target",
+        help="model file (boundary, history, confusion), or an activation: a name or "
+        "'{type: leaky_relu, alpha: 0.2}' (activation)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
     p.add_argument("--backend", default=None, help="backend of the activation (default: the default backend)")
     p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={})
@@ -470,6 +555,19 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p.add_argument("--every", type=int, default=None, metavar="K", help="a frame every K epochs (default: epochs/60)")
     p.add_argument("--fps", type=int, default=8)
     p.set_defaults(func=cmd_animate)
+
+    p = sub.add_parser("summary", help="each layer's output width, parameters and activation (like Keras)")
+    p.add_argument("target", help="spec file or model file")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a spec value first (specs only)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("plugins", help="list installed components; `nn plugins show NAME` documents one")
     p.add_argument("action", nargs="?", choices=["show"], help="show: a component's docstring and parameters")
@@ -486,7 +584,21 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
         found = register_plugin_commands(sub, pm)
         if problems is not None:
             problems.extend(found)
+    accept_debug_after_command(sub)
     return parser
+
+
+def accept_debug_after_command(sub: Any) -> None:
+    """Let ``--debug`` follow the subcommand too (``nn train --debug spec.yaml``).
+
+    SUPPRESS keeps a subcommand that was not given the flag from resetting
+    one given before it (``nn --debug train ...``).
+    """
+    for command in sub.choices.values():
+        if not any("--debug" in action.option_strings for action in command._actions):
+            command.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

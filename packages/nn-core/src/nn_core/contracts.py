@@ -31,7 +31,14 @@ Deviations from the design note (CONTRACT_V2.md), kept small on purpose:
   name, in ``get_flat``'s order, so gradient checks name each slice.
 * :class:`Optimizer` is kept as the common base of :class:`StepOptimizer`
   and :class:`ClosureMinimizer` (kind ``optimizer``); a class deriving
-  from it directly is refused at registration.
+  from it directly is refused at registration;
+* :class:`Backend` has ``known_devices`` (or ``device_pattern``): the device
+  names a spec may write at all, for the schema; ``devices()`` stays "what
+  this machine has";
+* ``Network.predict_proba`` takes a backend array (from ``to_backend``), like
+  every other Network method that takes data;
+* :class:`HasBuffers` ``buffers()`` is a method (nn-core 0.1's numpy layers
+  had a property).
 """
 
 from __future__ import annotations

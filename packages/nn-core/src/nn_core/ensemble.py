@@ -59,28 +59,31 @@ class Ensemble:
         return self.members[0].input_dim
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """The members' probabilities, averaged (each member scales ``X`` its own way)."""
-        total = self.members[0].predict_proba(X).astype(np.float64)
+        """The members' class probabilities (one column per class), averaged; each member scales ``X`` its own way.
+
+        Members' probabilities are taken after nn's two-column convention, so a
+        model with one sigmoid unit and one with a two-class softmax average
+        correctly.
+        """
+        total = np.array(self.members[0].predict_proba(X), dtype=np.float64)
         for member in self.members[1:]:
             total += member.predict_proba(X)
         return total / len(self.members)
 
+    def outputs(self, X: Any) -> np.ndarray:
+        """What metrics receive: the averaged class probabilities."""
+        return self.predict_proba(X)
+
     def predict(self, X: Any) -> np.ndarray:
+        """Labels of the type the members' training data had (see :meth:`Model.labels_of`)."""
         from nn_core.builtins import predicted_labels
 
-        indices = predicted_labels(self.predict_proba(X))
-        if self.classes:
-            return np.asarray(self.classes, dtype=object)[indices]
-        return indices
+        return self.members[0].labels_of(predicted_labels(self.predict_proba(X)))
 
     def loss(self, X: Any, y: np.ndarray) -> float:
         """Cross-entropy of the averaged probabilities (no weight penalty: members' penalties do not average)."""
         proba = np.clip(self.predict_proba(X), EPS, 1 - EPS)
-        y = np.asarray(y)
-        if proba.shape[1] == 1:  # one sigmoid unit: the probability of class 1
-            p = proba[:, 0]
-            return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-        return float(-np.mean(np.log(proba[np.arange(len(y)), y.astype(np.int64)])))
+        return float(-np.mean(np.log(proba[np.arange(len(y)), np.asarray(y).astype(np.int64)])))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         arrays: dict[str, np.ndarray] = {}
@@ -116,8 +119,8 @@ def check_members(members: list[Model], names: list[str]) -> None:
             )
         if _outputs(member) != _outputs(first):
             raise NNError(
-                f"ensemble members disagree on outputs: {first_name} gives {_outputs(first)} probabilities "
-                f"per sample, {name} gives {_outputs(member)} (a sigmoid unit and a two-class softmax do not average)"
+                f"ensemble members disagree on classes: {first_name} gives {_outputs(first)} probabilities "
+                f"per sample, {name} gives {_outputs(member)}"
             )
 
 

@@ -21,6 +21,22 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> li
     return matrix.tolist()
 
 
+def class_report(matrix: list[list[int]]) -> list[dict[str, float | int]]:
+    """Precision, recall, F1 and support per class from a confusion matrix (scikit-learn's classification_report)."""
+    counts = np.asarray(matrix, dtype=np.float64)
+    tp = np.diag(counts)
+    predicted = counts.sum(axis=0)
+    actual = counts.sum(axis=1)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(tp), where=total > 0)
+    return [
+        {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(n)}
+        for p, r, f, n in zip(precision, recall, f1, actual, strict=True)
+    ]
+
+
 def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data | None = None) -> dict[str, Any]:
     """Metrics of ``model`` on the splits of ``data_spec``'s data (made as training made them)."""
     if data is None:
@@ -35,11 +51,12 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
     for name, part in parts.items():
         # through the model, not its network: an Ensemble has members' networks, each with its own scaling
         scores: dict[str, Any] = {"samples": len(part.y), "loss": model.loss(part.X, part.y)}
-        proba = model.predict_proba(part.X)
+        proba = model.outputs(part.X)
         for metric_name, metric in metrics.items():
             scores[metric_name] = metric.compute(part.y, proba)
         if model.task == "classification":
             classes = max(proba.shape[1], 2)
             scores["confusion_matrix"] = confusion_matrix(part.y, predicted_labels(proba), classes)
+            scores["per_class"] = class_report(scores["confusion_matrix"])
         results[name] = scores
     return results

@@ -158,6 +158,17 @@ def build(
     network = build_network(spec, registry, data.X.shape[1])
     splits, scaler = make_splits(spec, data, network)
     optimizer = instantiate(spec.optimizer, registry, spec.backend)
+    clip_norm, clip_value = spec.training.clip_norm, spec.training.clip_value
+    if clip_norm is not None or clip_value is not None:
+        if not isinstance(optimizer, StepOptimizer):
+            which = "training.clip_norm" if clip_norm is not None else "training.clip_value"
+            raise NNError(
+                f"{which}: {spec.optimizer.type} minimizes the full-batch loss with line searches, where clipping "
+                "does not apply; use a step optimizer (sgd, adam, ...) or remove it"
+            )
+        from nn_core.clipping import ClippedOptimizer
+
+        optimizer = ClippedOptimizer(optimizer, norm=clip_norm, value=clip_value)
     if isinstance(optimizer, StepOptimizer):
         network.setup_optimizer(optimizer)
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None

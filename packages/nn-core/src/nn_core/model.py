@@ -58,8 +58,8 @@ class Model:
             raise NNError(f"the model expects {self.input_dim} features per sample, got an array of shape {X.shape}")
         return self.scaler.transform(X)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Output-layer activations: class probabilities for classifiers."""
+    def outputs(self, X: Any) -> np.ndarray:
+        """The output layer's activations as the network computes them (one column for a sigmoid unit)."""
         network = self.network
         return np.asarray(network.predict_proba(network.to_backend(self._inputs(X))), dtype=np.float64)
 
@@ -68,21 +68,63 @@ class Model:
         network = self.network
         return float(network.loss(network.to_backend(self._inputs(X)), network.prepare_targets(y)))
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Class labels (the original names when the data had them), or values for regression."""
-        proba = self.predict_proba(X)
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per class (also for a binary model's single sigmoid unit).
+
+        Columns follow :attr:`classes`, as scikit-learn's ``predict_proba``
+        follows ``classes_``. For regression, the outputs themselves.
+        """
+        outputs = self.outputs(X)
         if self.task == "regression":
-            return proba[:, 0] if proba.shape[1] == 1 else proba
+            return outputs
+        from nn_core.metrics import two_columns
+
+        return two_columns(outputs)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels of the type the training data had: integers for integer labels, else the class names.
+
+        Regression models return values (one column per output, or a vector
+        for a single output).
+        """
+        outputs = self.outputs(X)
+        if self.task == "regression":
+            return outputs[:, 0] if outputs.shape[1] == 1 else outputs
         from nn_core.builtins import predicted_labels
 
-        indices = predicted_labels(proba)
-        if self.classes:
-            return np.asarray(self.classes, dtype=object)[indices]
-        return indices
+        return self.labels_of(predicted_labels(outputs))
+
+    def labels_of(self, indices: np.ndarray) -> np.ndarray:
+        """Class indices to the data's labels: int64 when every class name is an integer, else the names."""
+        names = self.classes
+        if not names:
+            return np.asarray(indices, dtype=np.int64)
+        integers = _as_integers(names)
+        if integers is not None:
+            return integers[indices]
+        return np.asarray(names, dtype=object)[indices]
+
+    def summary(self, *, plugins: Plugins | None = None) -> str:
+        """Each layer's output width, parameter count and activation, and the total (Keras's ``summary()``)."""
+        from nn_core.plugins import resolve
+        from nn_core.summary import summarize
+
+        return summarize(self.spec, resolve(plugins).registry, self.input_dim).table()
 
     def save(self, path: str | os.PathLike[str]) -> None:
         arrays = {**prefixed("weights", self.network.state_arrays()), **prefixed("preprocess", self.scaler.arrays())}
         write_archive(path, "model", arrays, self.metadata)
+
+
+def _as_integers(names: list[str]) -> np.ndarray | None:
+    """``["0", "1", "7"]`` → ``array([0, 1, 7])``; None when any name is not an integer written plainly."""
+    try:
+        values = [int(name) for name in names]
+    except (TypeError, ValueError):
+        return None
+    if [str(v) for v in values] != list(names):  # "007" or " 1" are names, not numbers
+        return None
+    return np.asarray(values, dtype=np.int64)
 
 
 def model_from_run(run: Run) -> Model:
@@ -108,6 +150,18 @@ def model_from_run(run: Run) -> Model:
     return Model(experiment.network, spec, experiment.scaler, metadata)
 
 
+def _provider_record(registry: Registry, kind: str, name: str, backend: str | None) -> dict[str, Any]:
+    """The component record (as ``components_used`` writes it) of what is installed now."""
+    info = registry.get(kind, name, backend)
+    return {
+        "kind": kind,
+        "name": name,
+        "backend": info.backend,
+        "distribution": info.distribution,
+        "version": info.version,
+    }
+
+
 def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -> dict[str, Any]:
     """The file's metadata moved to ``backend`` (None: the recorded backend when it is
     installed, else the default installed one). Model files are backend-portable: the
@@ -120,6 +174,8 @@ def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -
     recorded = spec.get("backend")
     installed = registry.names("backend")
     target = backend
+    if target is not None and target not in installed:
+        raise NNError(f"--backend {target!r} is not installed (installed backends: {', '.join(sorted(installed))})")
     if target is None:
         if recorded in installed or not isinstance(recorded, str):
             return meta
@@ -136,10 +192,15 @@ def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -
         dtypes = ()
     if moved.get("dtype") not in dtypes:
         moved.pop("dtype", None)
-    components = [
-        {**record, "backend": target} if isinstance(record, dict) and record.get("backend") == recorded else record
-        for record in meta.get("components") or []
-    ]
+
+    def moved_record(record: Any) -> Any:
+        if not isinstance(record, dict):
+            return record
+        if record.get("kind") == "backend" and record.get("name") == recorded:
+            return _provider_record(registry, "backend", target, None)  # the backend itself moves too
+        return {**record, "backend": target} if record.get("backend") == recorded else record
+
+    components = [moved_record(record) for record in meta.get("components") or []]
     return {**meta, "spec": moved, "components": components, "trained_on_backend": recorded}
 
 

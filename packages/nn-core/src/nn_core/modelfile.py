@@ -204,9 +204,24 @@ def read_archive(path: str | os.PathLike[str], kind: str) -> tuple[dict[str, np.
     except ArchiveError as exc:
         raise ModelFileError(f"{path} is not a readable nn {kind} file ({exc})") from None
     except Exception as exc:  # truncated zip, bit flips, bad .npy headers, bad JSON: all refused
+        if _is_spec_file(path):
+            raise ModelFileError(
+                f"{path} is a spec, not a {kind} file; train it first: nn train {path} -o model.nn"
+            ) from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ModelFileError(f"{path} is not a readable nn {kind} file ({type(exc).__name__}: {reason})") from None
     return arrays, meta
+
+
+def _is_spec_file(path: str | os.PathLike[str]) -> bool:
+    """A YAML or JSON spec handed where a model or checkpoint belongs (``nn evaluate specs/x.yaml``)."""
+    if not str(path).lower().endswith((".yaml", ".yml", ".json")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return not f.read(2).startswith(b"PK")
+    except OSError:
+        return False
 
 
 def _short(value: Any) -> str:

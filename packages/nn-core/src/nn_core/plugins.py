@@ -172,6 +172,7 @@ def build_registry(pm: PluginManager) -> Registry:
         if refused is not None:
             registry.problems.append(refused)
             registry.refused[source.distribution] = refused.message
+            _remember_refused_names(registry, impl.function, f"{source.distribution} {source.version}")
             continue
         try:
             answer: Any = impl.function()
@@ -186,6 +187,19 @@ def build_registry(pm: PluginManager) -> Registry:
         for cls in classes:
             registry.add(cls, distribution=source.distribution, version=source.version, plugin=impl.plugin_name)
     return registry
+
+
+def _remember_refused_names(registry: Registry, nn_components: Any, who: str) -> None:
+    """Which names a refused plugin would have provided, so that a spec naming one is told why
+    it is unknown. Its classes are only read (kind and name), never registered or used."""
+    try:
+        classes = list(nn_components())
+    except Exception:  # it was written for another contract: anything may fail, and nothing depends on it
+        return
+    for cls in classes:
+        kind, name = getattr(cls, "kind", None), getattr(cls, "name", None)
+        if isinstance(kind, str) and isinstance(name, str):
+            registry.refused_names.setdefault((kind, name), who)
 
 
 @dataclass(frozen=True)

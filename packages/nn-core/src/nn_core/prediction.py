@@ -1,8 +1,9 @@
 """``nn predict``: read inputs, predict, write a CSV — in the training dataset's format when it has one.
 
 The dataset a model was trained on may own a file format (Kaggle's
-``test.csv`` in, ``ImageId,Label`` out); otherwise inputs are a numeric CSV
-with a header row and the output has a ``label`` column (the original class
+``test.csv`` in, ``ImageId,Label`` out; IDX image files for an ``idx``
+model); otherwise inputs are a numeric CSV, with a header row or without
+one (a first row of numbers is data), and the output has a ``label`` column (the original class
 names when the data had them), plus one probability column per class with
 ``--proba``.
 """
@@ -23,16 +24,22 @@ from nn_core.registry import Registry
 
 
 def read_numeric_csv(path: str, width: int) -> np.ndarray:
-    """A numeric CSV with a header row, ``width`` columns; errors name file and line."""
+    """A numeric CSV of ``width`` columns, with or without a header row; errors name file and line.
+
+    A first row made only of numbers is data, not a header: column names are
+    never all numbers, and dropping that row would lose a prediction silently.
+    """
     try:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
             if header is None:
                 raise DataError(f"{path}: the file is empty")
+            headerless = bool(header) and all(_is_number(v) for v in header)
             if len(header) != width:
-                raise DataError(f"{path} line 1: expected {width} feature columns, the header has {len(header)}")
-            rows = []
+                what = "the first row" if headerless else "the header"
+                raise DataError(f"{path} line 1: expected {width} feature columns, {what} has {len(header)}")
+            rows = [[float(v) for v in header]] if headerless else []
             for row in reader:
                 if not row:
                     continue
@@ -49,7 +56,11 @@ def read_numeric_csv(path: str, width: int) -> np.ndarray:
         raise DataError(f"{path}: not a UTF-8 text file") from None
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
-    return np.asarray(rows, dtype=np.float64)
+    table = np.asarray(rows, dtype=np.float64)
+    if not np.isfinite(table).all():
+        first = int(np.argmin(np.isfinite(table).all(axis=1)))
+        raise DataError(f"{path}: data row {first + 1} holds a value that is not finite")
+    return table
 
 
 def _is_number(text: str) -> bool:
@@ -97,9 +108,6 @@ def write_predictions(model: Any, path: str, X: np.ndarray, with_proba: bool, re
         writer.writerow(header)
         writer.writerows(proba.tolist())
     else:
-        if proba.shape[1] == 1:  # one sigmoid unit: probability of class 1
-            proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
-            names = model.classes or ["0", "1"]
         header = ["label"] + ([f"proba_{n}" for n in names] if with_proba else [])
         writer.writerow(header)
         for label, row in zip(labels, proba, strict=True):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nn_core.errors import ModelFileError
+from nn_core.hints import install_hint
 from nn_core.registry import Registry
 from nn_core.spec.model import Spec
 
@@ -67,7 +68,7 @@ def check_installed(components: list[dict[str, Any]], registry: Registry, what: 
         except LookupError:
             dist = record.get("distribution", "?")
             missing.append(
-                f"`pip install {dist}` provides {kind} {name!r} (the model used {dist} {record.get('version', '?')})"
+                f"`{install_hint(dist)}` provides {kind} {name!r} (the model used {dist} {record.get('version', '?')})"
             )
     if missing:
         raise ModelFileError(f"{what} needs components that are not installed: " + "; ".join(missing))

@@ -78,6 +78,8 @@ class Registry:
     problems: list[PluginProblem] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     """Distributions refused for their contract version, with the reason."""
+    refused_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, name) → the refused distribution that would have provided it."""
 
     # -- building -------------------------------------------------------------
 
@@ -149,7 +151,18 @@ class Registry:
                 return self.components[key]
             if key[2] is None:
                 break
-        raise UnknownComponentError(unknown_name_message(kind, name, self.names(kind, backend)))
+        raise UnknownComponentError(self.unknown_message(kind, name, self.names(kind, backend)))
+
+    def unknown_message(self, kind: str, name: str, installed: list[str]) -> str:
+        """:func:`unknown_name_message`, saying so when a refused (old-contract) plugin has the name."""
+        message = unknown_name_message(kind, name, installed)
+        refused = self.refused_names.get((kind, name))
+        if refused is not None:
+            message += (
+                f" ({refused} provides {kind} {name!r} but was written for another plugin contract; "
+                "see docs/plugins.md#contract-v2)"
+            )
+        return message
 
     def create(self, kind: str, name: str, backend: str | None = None, **params: Any) -> Any:
         return self.get(kind, name, backend).cls(**params)
@@ -162,11 +175,10 @@ class Registry:
 
 
 def unknown_name_message(kind: str, name: str, installed: list[str]) -> str:
-    """``unknown activation 'tahn'; did you mean 'tanh'? installed: ...``."""
+    """``unknown activation 'tahn'; did you mean 'tanh'? Installed activations: ...`` (``'xyz'. Installed ...``)."""
     message = f"unknown {kind} {name!r}"
     close = difflib.get_close_matches(str(name), installed, n=1, cutoff=0.6)
-    if close:
-        message += f"; did you mean {close[0]!r}?"
+    message += f"; did you mean {close[0]!r}?" if close else "."
     kinds = f"{kind}es" if kind.endswith("s") else f"{kind}s"
     if installed:
         message += f" Installed {kinds}: {', '.join(installed)}"

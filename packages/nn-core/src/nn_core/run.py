@@ -15,7 +15,7 @@ from nn_core.experiment import Experiment
 Metrics = dict[str, dict[str, float]]
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """A training run in progress: what lifecycle hooks receive.
 
@@ -38,6 +38,10 @@ class Run:
     stop_reason: str | None = None
     """Why training ended before ``training.epochs``, or how a closure minimizer
     (bfgs, lbfgs) stopped: ``converged: gradient norm 3e-09 below tolerance after 37 iterations``."""
+
+    def __repr__(self) -> str:
+        """Short, for NN_TRACE_HOOKS lines: the experiment holds whole datasets."""
+        return f"Run(spec={self.experiment.spec.name!r}, epoch={self.epoch}, logged={len(self.history)})"
 
     @property
     def spec(self) -> Any:

@@ -23,6 +23,7 @@ from nn_core.checkpoint import Checkpointer
 from nn_core.contracts import ClosureMinimizer, StepOptimizer
 from nn_core.errors import NNError, TrainingError
 from nn_core.experiment import Experiment
+from nn_core.plateau import ObservesMetrics
 from nn_core.plugins import call_lifecycle, register_callback, resolve
 from nn_core.run import Metrics, Run, evaluate
 
@@ -91,10 +92,17 @@ class InterruptFlag:
 class _Loop:
     """One training run's state between epochs; the per-step path is ``_epoch``."""
 
-    def __init__(self, run: Run, pm: Any, on_log: Callable[[Run, Metrics], None] | None) -> None:
+    def __init__(
+        self,
+        run: Run,
+        pm: Any,
+        on_log: Callable[[Run, Metrics], None] | None,
+        on_progress: Callable[[int, int, int], None] | None = None,
+    ) -> None:
         self.run = run
         self.pm = pm
         self.on_log = on_log
+        self.on_progress = on_progress
         experiment = run.experiment
         self.network, self.optimizer = experiment.network, experiment.optimizer
         self.schedule = experiment.schedule
@@ -104,6 +112,9 @@ class _Loop:
         self.n = len(train_split.data.y)
         self.batch_size = min(self.training.batch_size or self.n, self.n)
         self.steps_per_epoch = -(-self.n // self.batch_size)
+        from nn_core.progress import progress_every
+
+        self.progress_every = progress_every(self.steps_per_epoch)
         self.shuffle_rng = np.random.default_rng([experiment.spec.seed, 2])
         self.stepper = self.optimizer if isinstance(self.optimizer, StepOptimizer) else None
         self.base_lr = self.stepper.lr if self.stepper is not None else None
@@ -124,6 +135,9 @@ class _Loop:
 
     def resume_from(self, state: dict[str, Any]) -> None:
         self.run.history = state["history"]
+        if isinstance(self.schedule, ObservesMetrics):  # its state is a function of the history: replay it
+            for row in self.run.history:
+                self.schedule.observe(int(row["epoch"]), row, self.run.experiment)
         self.run.epoch = int(state["next_epoch"]) - 1
         self.start_step = int(state["next_step"])
         self.shuffle_rng.bit_generator.state = state["shuffle_state"]
@@ -134,6 +148,8 @@ class _Loop:
         metrics = evaluate(self.run.experiment)
         _check_finite(self.run, metrics)
         self.run.history.append({"epoch": self.run.epoch, **metrics})
+        if isinstance(self.schedule, ObservesMetrics):
+            self.schedule.observe(self.run.epoch, metrics, self.run.experiment)
         if self.on_log is not None:
             self.on_log(self.run, metrics)
         return metrics
@@ -150,6 +166,7 @@ class _Loop:
                 raise _StopRequested(1)
             return
         order = self.shuffle_rng.permutation(self.n) if self.training.shuffle else np.arange(self.n)
+        progress, every, epoch = self.on_progress, self.progress_every, self.run.epoch + 1
         for step in range(skip, self.steps_per_epoch):
             index = order[step * self.batch_size : (step + 1) * self.batch_size]
             # The last batch may be smaller: it keeps buffers of its own.
@@ -159,6 +176,8 @@ class _Loop:
             network.train_step(xb, yb, optimizer)
             if interrupt.requested:
                 raise _StopRequested(step + 1)
+            if progress is not None and (step + 1) % every == 0:
+                progress(epoch, step + 1, self.steps_per_epoch)
 
     def epochs(self) -> None:
         run, training = self.run, self.training
@@ -288,6 +307,7 @@ def train(
     plugins: Plugins | None = None,
     pm: Any = None,
     on_log: Callable[[Run, Metrics], None] | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
     resume: dict[str, Any] | None = None,
     checkpoint_dir: str | None = None,
     checkpoint_prefix: str = "",
@@ -298,7 +318,10 @@ def train(
     ``pm``, a bare plugin manager, is also accepted; with neither, the
     installed plugins are loaded afresh); the spec's callbacks are registered
     on it for the run and unregistered after. ``on_log`` receives the metrics
-    at each log interval. ``resume`` is the state :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
+    at each log interval; ``on_progress`` (``nn train``'s live bar) gets
+    ``(epoch, steps done, steps per epoch)`` about 50 times an epoch, a plain
+    call with no plugin dispatch. ``resume`` is the state
+    :func:`nn_core.checkpoint.restore` returned. Ctrl-C stops at
     the end of a step and raises :class:`Interrupted` after writing a
     checkpoint (into ``training.checkpoint.dir``, else ``checkpoint_dir``, its
     name starting with ``checkpoint_prefix``).
@@ -311,7 +334,7 @@ def train(
         register_callback(pm, callback, distribution)
     loop: _Loop | None = None
     try:
-        loop = _Loop(run, pm, on_log)
+        loop = _Loop(run, pm, on_log, on_progress)
         spec_checkpoint = experiment.spec.training.checkpoint
         if spec_checkpoint is not None:
             loop.checkpointer = Checkpointer(

@@ -231,9 +231,22 @@ class Csv(Dataset):
         if names is None:  # every column but the label, as in training: ask the training file
             training = _header(Path(p["path"]).expanduser())
             names = [name for name in training if name != p["label"]]
+        if header and all(_is_number_text(cell) for cell in header) and not set(names) <= set(header):
+            raise DataError(
+                f"{source}: the first row is numbers, not a header; add a header row naming the feature "
+                f"columns ({', '.join(names)}), as in the training file"
+            )
         index = [_column(source, header, name, "feature") for name in names]
         table = try_loadtxt(source, len(header), (np.float64,))
         if table is None:
             X, _ = _read_rows(source, header, index[0], index)
             return X
         return table[:, index].astype(np.float64)
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -184,3 +184,17 @@ class Idx(Dataset):
         classes = class_names(int(y.max()) + 1)  # from all labels, so a limit keeps the classes
         features = _features(X[: p["limit"]], p["scale"], self.feature_dtype)
         return Data(X=features, y=y[: p["limit"]], classes=classes)
+
+    def read_inputs(self, path: str) -> np.ndarray | None:
+        """``nn predict``: an IDX images file (``t10k-images-idx3-ubyte.gz``), scaled as in training.
+
+        A ``.csv`` path falls back to nn's generic numeric CSV.
+        """
+        if str(path).lower().endswith(".csv"):
+            return None
+        X = read_idx(path)
+        if X.ndim < 2 or X.shape[0] == 0 or math.prod(X.shape[1:]) == 0:
+            raise DataError(f"{path}: expected images (n, rows, cols), got an array of shape {X.shape}")
+        if X.dtype.kind == "f" and not np.isfinite(X).all():
+            raise DataError(f"{path}: holds a value that is not finite")
+        return _features(X.reshape(len(X), -1), self.params["scale"])

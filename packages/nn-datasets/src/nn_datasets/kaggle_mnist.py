@@ -129,21 +129,31 @@ def load_kaggle_test(folder: str | os.PathLike[str], *, scale: bool = True, cach
     return _features(arrays["pixels"], scale)
 
 
-def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray) -> None:
+def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray, proba: np.ndarray | None = None) -> None:
     """Write predicted digits as Kaggle expects: ``ImageId,Label`` with ImageId from 1.
 
-    Written through :func:`nn_core.outputs.atomic_write` (an ``O_EXCL``
-    temporary file beside ``path``, renamed), so a failure never leaves half a
-    submission and a symlink planted at a predictable name is never followed.
+    With ``proba``, one ``proba_<digit>`` column per class follows (the
+    ImageId stays, so rows can still be matched to test.csv). Written through
+    :func:`nn_core.outputs.atomic_write` (an ``O_EXCL`` temporary file beside
+    ``path``, renamed), so a failure never leaves half a submission and a
+    symlink planted at a predictable name is never followed.
     """
     from nn_core.outputs import OutputError, atomic_write, check_output_path
 
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
+    header = "ImageId,Label"
+    if proba is None:
+        rows = "".join(f"{i},{int(label)}\n" for i, label in enumerate(labels, start=1))
+    else:
+        header += "".join(f",proba_{c}" for c in CLASSES[: proba.shape[1]])
+        rows = "".join(
+            f"{i},{int(label)}," + ",".join(f"{p:.6g}" for p in row) + "\n"
+            for i, (label, row) in enumerate(zip(labels, proba, strict=True), start=1)
+        )
     path = Path(path).expanduser()
-    rows = "".join(f"{i},{int(label)}\n" for i, label in enumerate(labels, start=1))
-    data = ("ImageId,Label\n" + rows).encode("utf-8")
+    data = (header + "\n" + rows).encode("utf-8")
     try:
         check_output_path(path, what="submission")
         atomic_write(path, lambda f: f.write(data))
@@ -208,8 +218,6 @@ class KaggleMnist(Dataset):
     def write_predictions(
         self, path: str, labels: np.ndarray, proba: np.ndarray | None, classes: list[str] | None
     ) -> bool:
-        """Kaggle's submission format, ``ImageId,Label``; with probabilities, generic CSV instead."""
-        if proba is not None:
-            return False
-        write_kaggle_submission(path, np.asarray([int(label) for label in labels]))
+        """Kaggle's submission format, ``ImageId,Label``, then ``proba_0 .. proba_9`` with probabilities."""
+        write_kaggle_submission(path, np.asarray([int(label) for label in labels]), proba)
         return True

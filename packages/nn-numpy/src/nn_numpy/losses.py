@@ -66,29 +66,84 @@ class ReducedLoss(NumpyLoss):
         return Y.shape[0] if self.reduction == "mean" else 1
 
 
-class BinaryCrossEntropy(ReducedLoss):
+class WeightedCrossEntropy(ReducedLoss):
+    """A cross-entropy whose samples count ``class_weight[their class]`` times, for imbalanced data.
+
+    As Keras's ``class_weight``: each sample's loss (and gradient) is scaled
+    by its class's weight, and ``mean`` still divides by the number of
+    samples, so weights of 1 are the plain loss.
+    """
+
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            **ReducedLoss.params_schema["properties"],
+            "class_weight": {
+                "type": ["array", "null"],
+                "items": {"type": "number", "exclusiveMinimum": 0},
+                "minItems": 2,
+                "default": None,
+                "description": "one weight per class, by class index (e.g. [1, 10] makes class 1 count ten "
+                "times); null: every sample counts once",
+            },
+        },
+    }
+
+    def __init__(self, *, reduction: str = "mean", class_weight: list[float] | None = None) -> None:
+        super().__init__(reduction=reduction)
+        self.class_weight = None if class_weight is None else np.asarray(class_weight, dtype=np.float64)
+
+    def _classes(self, outputs: int) -> int:
+        return outputs
+
+    def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> np.ndarray:
+        if self.class_weight is not None and self.class_weight.size != self._classes(outputs):
+            raise DataError(
+                f"{self.name}: class_weight has {self.class_weight.size} weights but the model has "
+                f"{self._classes(outputs)} classes; give one weight per class"
+            )
+        return super().prepare_targets(y, outputs, dtype)
+
+    def _row_weights(self, Y: np.ndarray) -> np.ndarray | None:
+        """Each sample's weight, shaped (n, 1); None without class weights."""
+        if self.class_weight is None:
+            return None
+        w = self.class_weight.astype(Y.dtype)
+        if Y.shape[1] == 1:  # one sigmoid unit: y is the probability of class 1
+            return w[0] * (1 - Y) + w[1] * Y
+        return Y @ w[:, None]
+
+    def _weighted(self, per_element: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        weights = self._row_weights(Y)
+        return per_element if weights is None else per_element * weights
+
+
+class BinaryCrossEntropy(WeightedCrossEntropy):
     """Mean of −[y log a + (1 − y) log(1 − a)]; exact from logits when fused with sigmoid."""
 
     name = "binary_cross_entropy"
     fused_activation = "sigmoid"
 
+    def _classes(self, outputs: int) -> int:
+        return 2 if outputs == 1 else outputs
+
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         m = self._count(Y)
         if fused:
             # log(1 + e^z) − y z  ==  −[y log σ(z) + (1 − y) log(1 − σ(z))], without overflow
-            return float((np.logaddexp(0, Z) - Y * Z).sum() / m)
+            return float(self._weighted(np.logaddexp(0, Z) - Y * Z, Y).sum() / m)
         eps = np.finfo(A.dtype).tiny
-        return float(-(Y * np.log(A + eps) + (1 - Y) * np.log(1 - A + eps)).sum() / m)
+        return float(-self._weighted(Y * np.log(A + eps) + (1 - Y) * np.log(1 - A + eps), Y).sum() / m)
 
     def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
         m = self._count(Y)
         if fused:
-            return (A - Y) * (1 / m)
+            return self._weighted((A - Y) * (1 / m), Y)
         eps = np.finfo(A.dtype).eps
-        return (A - Y) / (np.maximum(A * (1 - A), eps) * m)
+        return self._weighted((A - Y) / (np.maximum(A * (1 - A), eps) * m), Y)
 
 
-class CategoricalCrossEntropy(ReducedLoss):
+class CategoricalCrossEntropy(WeightedCrossEntropy):
     """Mean over samples of −Σ y log a; labels as integers or one-hot."""
 
     name = "categorical_cross_entropy"
@@ -99,14 +154,15 @@ class CategoricalCrossEntropy(ReducedLoss):
         if fused:
             shifted = Z - Z.max(axis=1, keepdims=True)
             log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-            return float(-(Y * log_probs).sum() / m)
-        return float(-(Y * np.log(np.maximum(A, np.finfo(A.dtype).tiny))).sum() / m)
+            return float(-self._weighted(Y * log_probs, Y).sum() / m)
+        return float(-self._weighted(Y * np.log(np.maximum(A, np.finfo(A.dtype).tiny)), Y).sum() / m)
 
     def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
         m = self._count(Y)
         if fused:
-            return (A - Y) * (1 / m)
-        return -Y / (np.maximum(A, np.finfo(A.dtype).tiny) * m)
+            # softmax fused: d/dz of w_y·CE is w_y·(a − y) for one-hot y
+            return self._weighted((A - Y) * (1 / m), Y)
+        return self._weighted(-Y / (np.maximum(A, np.finfo(A.dtype).tiny) * m), Y)
 
 
 class MeanSquaredError(NumpyLoss):

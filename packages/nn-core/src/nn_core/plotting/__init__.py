@@ -12,7 +12,7 @@ def pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise NNError("plotting needs matplotlib: pip install 'nn-core[plot]' (or pip install matplotlib)") from None
+        raise NNError("plotting needs matplotlib: pip install matplotlib (or nn-core[plot])") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -16,7 +16,7 @@ import numpy as np
 from nn_core.errors import NNError
 from nn_core.hookspecs import hookimpl
 from nn_core.outputs import atomic_path
-from nn_core.plotting.boundary import draw, grid_for, regions
+from nn_core.plotting.boundary import draw, figure_size, grid_for, regions
 
 
 class FrameRecorder:
@@ -81,14 +81,18 @@ def animate(spec: Any, plugins: Any, path: str, every: int, fps: int = 8) -> int
     network = experiment.network
     first = network.batch(experiment.splits["train"].X, np.arange(1))
     classes = max(int(network.predict_proba(first).shape[1]), 2)
-    y = data.y
-    fig, ax = plt.subplots(figsize=(6, 6))
+    from nn_core.splits import split_data
+
+    parts = split_data(data, spec.data.split.dev, spec.data.split.test, spec.seed)  # as training split it
+    points = {name: (part.X, part.y) for name, part in parts.items()}
+    # A figure shaped like the data, laid out once: frames fill it edge to edge, no empty bands.
+    fig, ax = plt.subplots(figsize=figure_size(xx, yy, longest=6.0), layout="constrained")
 
     def frame(i: int) -> list[Any]:
         epoch, zz, loss = recorder.frames[i]
         ax.clear()
-        draw(ax, xx, yy, zz, data.X, y, classes)
-        ax.set_title(f"{spec.name}: epoch {epoch}, loss {loss:.4f}")
+        draw(ax, xx, yy, zz, points, classes, list(data.classes) if data.classes else None)
+        ax.set_title(f"{spec.name}: epoch {epoch}, train loss {loss:.4f}")
         return []
 
     movie = animation.FuncAnimation(fig, frame, frames=len(recorder.frames), blit=False)

@@ -39,6 +39,8 @@ class SpecIssue:
         return f"{self.source}:{self.line}:{self.column}: "
 
     def __str__(self) -> str:
+        if not self.path and self.location:  # "nope.yaml: spec file not found" needs no "(top level)"
+            return f"{self.location}{self.message}"
         return f"{self.location}{format_path(self.path)}: {self.message}"
 
 

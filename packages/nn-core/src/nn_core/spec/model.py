@@ -63,6 +63,8 @@ class TrainingSpec:
     early_stopping: EarlyStoppingSpec | None = None
     log: str | None = None
     callbacks: tuple[ComponentSpec, ...] = ()
+    clip_norm: float | None = None
+    clip_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
             checkpoint=CheckpointSpec(**training["checkpoint"]) if "checkpoint" in training else None,
             early_stopping=EarlyStoppingSpec(**training["early_stopping"]) if "early_stopping" in training else None,
             log=training.get("log"),
+            clip_norm=training.get("clip_norm"),
+            clip_value=training.get("clip_value"),
             callbacks=tuple(component("callback", c, composed) for c in training["callbacks"]),
         ),
         metrics=tuple(component("metric", m, composed) for m in doc["metrics"]),

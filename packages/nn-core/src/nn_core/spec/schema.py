@@ -95,6 +95,8 @@ def _core_schema(backends: list[str], default: str | None) -> dict[str, Any]:
         "title": "nn experiment spec",
         "type": "object",
         "properties": {
+            # editors attach a schema to a JSON file through this key; nn itself ignores it
+            "$schema": {"type": "string", "description": "the spec schema's URI or path, for editors (`nn schema`)"},
             "name": {"type": "string", "default": "experiment"},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0},
             "backend": {"enum": backends, KIND_KEYWORD: "backend", **({"default": default} if default else {})},
@@ -154,6 +156,16 @@ def _core_schema(backends: list[str], default: str | None) -> dict[str, Any]:
                         "additionalProperties": False,
                         "description": "write a resumable checkpoint every N epochs into dir, keeping the last K",
                     },
+                    "clip_norm": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "description": "rescale each step's gradient to this global L2 norm when it is larger",
+                    },
+                    "clip_value": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "description": "clamp each gradient entry to [-clip_value, clip_value] before each step",
+                    },
                     "early_stopping": {
                         "type": "object",
                         "properties": {
@@ -171,8 +183,9 @@ def _core_schema(backends: list[str], default: str | None) -> dict[str, Any]:
                     },
                     "log": {
                         "type": "string",
-                        "pattern": "\\.(csv|jsonl)$",
-                        "description": "write each logged epoch's metrics to this .csv or .jsonl file",
+                        "pattern": "(\\.(csv|jsonl)|/)$",
+                        "description": "write each logged epoch's metrics to this .csv or .jsonl file, or as "
+                        "TensorBoard event files into this directory (a trailing slash; needs tensorboardX)",
                     },
                     "callbacks": {"type": "array", "items": ref("callback"), "default": []},
                 },

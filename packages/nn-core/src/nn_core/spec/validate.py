@@ -9,10 +9,10 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from nn_core.errors import NNError, PluginError
-from nn_core.registry import Registry, unknown_name_message
+from nn_core.registry import Registry
 from nn_core.spec.errors import Path, SpecError, SpecIssue
 from nn_core.spec.loader import Document, check_shape
-from nn_core.spec.schema import KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema
+from nn_core.spec.schema import KIND_KEYWORD, NEEDS_KEYWORD, ComposedSchema, compose_schema, default_backend
 
 _TYPE_NAMES = {
     "integer": "an integer",
@@ -84,7 +84,7 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
     if validator == "enum":
         kind = schema.get(KIND_KEYWORD)
         if kind:
-            return path, unknown_name_message(kind, str(error.instance), list(schema["enum"]))
+            return path, registry.unknown_message(kind, str(error.instance), list(schema["enum"]))
         options = [str(o) for o in schema.get("enum", [])]
         close = difflib.get_close_matches(str(error.instance), options, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -95,11 +95,11 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         extra = sorted(set(instance) - set(allowed), key=str)  # keys from --set may be ints
         key = extra[0] if extra else "?"
         owner = error.instance.get("type") if isinstance(error.instance, dict) else None
-        what = f"parameter for {owner!r}" if owner else "key"
+        what = f"parameter {key!r} for {owner}" if owner else f"key {key!r}"
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         names = ", ".join(a for a in allowed if a != "type") or "none"
-        return path + (key,), f"unknown {what} {key!r}{hint} (allowed: {names})"
+        return path + (key,), f"unknown {what}{hint} (allowed: {names})"
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return path, f"missing required key {missing!r}"
@@ -113,6 +113,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         needed = schema[NEEDS_KEYWORD].get(name, [])
         example = ", ".join(f"{p}: ..." for p in needed)
         return path, f"{name!r} needs parameters {', '.join(needed)}: write {{type: {name}, {example}}}"
+    if validator == "pattern" and "description" in schema:  # say what fits, not the regular expression
+        return path, f"{_describe(error.instance)} does not fit: {schema['description']}"
     if validator == "const" and schema.get("const") == "full":
         return path, f"expected a positive integer or 'full', got {_describe(error.instance)}"
     return path, error.message
@@ -120,8 +122,10 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
 
 def check_backend_installed(registry: Registry) -> None:
     if not registry.names("backend"):
+        from nn_core.hints import install_hint
+
         raise NNError(
-            "no nn backend is installed: install one, e.g. `pip install nn-numpy`, "
+            f"no nn backend is installed: install one, e.g. `{install_hint('nn-numpy')}`, "
             "then `nn plugins` lists what is available"
         )
 
@@ -171,6 +175,16 @@ def validate(document: Document, registry: Registry) -> tuple[dict[str, Any], Co
 
     check_backend_installed(registry)
     check_shape(document.data, document.source)
+    if isinstance(document.data, dict) and "backend" not in document.data and default_backend(registry) is None:
+        # No default among several backends: one error, not one per component of no backend.
+        installed = ", ".join(registry.names("backend"))
+        raise SpecError(
+            [
+                document.issue(
+                    (), f"missing required key 'backend': several backends are installed ({installed}); name one"
+                )
+            ]
+        )
     composed = schema_for(document, registry)
     issues = collect_issues(document, composed, registry)
     if issues:

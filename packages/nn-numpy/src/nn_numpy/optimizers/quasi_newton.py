@@ -86,6 +86,11 @@ class QuasiNewton(ClosureMinimizer):
                 f"converged: gradient norm {largest:.1e} below tolerance {self.tol:g} after {iterations} iterations"
                 f" ({self.max_iter} allowed)"
             )
+        if result.success and "REL_REDUCTION" in str(result.message):
+            return (
+                f"converged: the loss stopped decreasing (relative change below scipy's ftol) after {iterations} "
+                f"iterations; gradient norm {largest:.1e}"
+            )
         if result.success:
             return f"converged: {str(result.message).rstrip('.').lower()} after {iterations} iterations"
         if iterations >= self.max_iter:

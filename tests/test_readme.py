@@ -1,0 +1,28 @@
+"""README shows what the repository holds, and its commands leave the checkout clean."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_spirals_block_is_the_spec_file() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+    spirals = [b for b in blocks if "name: spirals\n" in b]
+    assert spirals == [(ROOT / "specs" / "spirals.yaml").read_text()]
+
+
+def test_outputs_of_readme_commands_are_ignored_by_git() -> None:
+    readme = (ROOT / "README.md").read_text() + (ROOT / "docs" / "plugins.md").read_text()
+    written = set(re.findall(r"(?:-o|>) ([\w./-]+\.(?:nn|png|gif|csv|json))", readme))
+    written |= set(re.findall(r"--resume ([\w./-]+\.ckpt)", readme))
+    assert {"spirals.nn", "spirals-boundary.png", "submission.csv"} <= written
+    check = subprocess.run(
+        ["git", "check-ignore", "--no-index", *sorted(written)], cwd=ROOT, capture_output=True, text=True
+    )
+    ignored = set(check.stdout.split())
+    assert ignored == written, f"not ignored: {sorted(written - ignored)}"
