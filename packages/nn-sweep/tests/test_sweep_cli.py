@@ -202,7 +202,7 @@ def test_errors_found_before_any_engine_starts_point_into_the_sweep_file(tmp_pat
     assert done.returncode == 1 and not (tmp_path / "runs").exists()
     assert done.stderr == (
         f"nn: error: every trial's spec is invalid; the first: {sweep}:4:18: params.optimizer.lrr = 0.3: "
-        "optimizer.lrr: unknown parameter for 'sgd' 'lrr'; did you mean 'lr'? (allowed: lr, momentum, nesterov)\n"
+        "optimizer.lrr: unknown parameter 'lrr' for sgd; did you mean 'lr'? (allowed: lr, momentum, nesterov)\n"
     )
     (tmp_path / "other.yaml").write_text(SWEEP.replace("spec: spec.yaml", "spec: ../nowhere.yaml"))
     done = nn("sweep", str(tmp_path / "other.yaml"), "-o", str(tmp_path / "runs"))
