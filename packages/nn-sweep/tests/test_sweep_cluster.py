@@ -109,3 +109,44 @@ def test_killed_worker_mid_trial_gives_the_undisturbed_results(tmp_path: Path, c
             np.testing.assert_array_equal(other_arrays[name], array, err_msg=f"{key}: {name}")
     ranked = json.loads(stdout)["trials"]
     assert [t["spec_hash"] for t in ranked] == [t["spec_hash"] for t in calm["trials"]]
+
+
+def test_embedded_cluster_with_a_killed_worker_equals_the_sweep_run_in_process(tmp_path: Path) -> None:
+    """`nn sweep --workers 2` (LocalCluster: a nanny restarts the killed worker) against `--workers 0`."""
+    sweep = write_sweep(tmp_path, SWEEP, epochs=EPOCHS)
+    serial = subprocess.run(
+        [sys.executable, "-m", "nn_core.cli", "sweep", str(sweep), "-o", str(tmp_path / "serial"), "--workers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert serial.returncode == 0, serial.stderr
+    out = tmp_path / "local"
+    command = [sys.executable, "-m", "nn_core.cli", "sweep", str(sweep), "-o", str(out), "--workers", "2", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        killed = None
+        while killed is None and time.monotonic() < deadline and process.poll() is None:
+            for trial in sorted((out / "trials").glob("*")):
+                if (trial / "running.json").exists() and list((trial / "checkpoints").glob("epoch-*.ckpt")):
+                    try:
+                        killed = json.loads((trial / "running.json").read_text())["pid"]
+                    except (OSError, ValueError):
+                        continue
+                    os.kill(killed, signal.SIGKILL)
+                    break
+            time.sleep(0.02)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert killed is not None and process.returncode == 0, stderr
+    assert any(json.loads(line)["resumed_from_epoch"] > 0 for line in (out / "trials.jsonl").read_text().splitlines())
+    local, in_process = _results(out), _results(tmp_path / "serial")
+    assert local.keys() == in_process.keys()
+    for key, (metrics, arrays) in in_process.items():
+        assert local[key][0] == metrics
+        for name, array in arrays.items():
+            np.testing.assert_array_equal(local[key][1][name], array, err_msg=f"{key}: {name}")
