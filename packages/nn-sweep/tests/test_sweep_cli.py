@@ -210,3 +210,14 @@ def test_errors_found_before_any_engine_starts_point_into_the_sweep_file(tmp_pat
         f"nn: error: {tmp_path / 'other.yaml'}:1:7: spec: {tmp_path / '../nowhere.yaml'} not found "
         "(the path is relative to the sweep file)\n"
     )
+
+
+def test_an_objective_no_trial_can_report_is_refused_before_running(tmp_path: Path) -> None:
+    for metric, reason in [
+        ("dev.f1", "the spec measures accuracy, loss, not f1 (add it to metrics)"),
+        ("test.loss", "there is no test split (set data.split.test)"),
+    ]:
+        sweep = write_sweep(tmp_path, SWEEP.replace("dev.accuracy", metric).replace("[0, 3]", "[3]"))
+        done = nn("sweep", str(sweep), "-o", str(tmp_path / "runs"))
+        assert done.returncode == 1 and not (tmp_path / "runs").exists()
+        assert done.stderr.strip().endswith(f"{sweep}:7:21: objective.metric {metric}: {reason}")

@@ -236,7 +236,11 @@ def read_sweep(path: str | FsPath) -> Sweep:
         retries=data.get("retries", 2),
         resources=resources,
         checkpoint_every=data.get("checkpoint_every"),
-        locations={"spec": _location(doc, ("spec",)), **{d.path: _location(doc, ("params", d.path)) for d in params}},
+        locations={
+            "spec": _location(doc, ("spec",)),
+            "objective": _location(doc, ("objective", "metric")),
+            **{d.path: _location(doc, ("params", d.path)) for d in params},
+        },
     )
 
 

@@ -70,7 +70,22 @@ def resolve(sweep: Sweep, number: int, assignment: Assignment, registry: Any) ->
         return [Trial(number, assignment, key, None, fold, invalid=reason) for fold in folds]
     document = json.loads(json.dumps(dict(spec.document), default=list))
     digest = spec_hash(document)
-    return [Trial(number, assignment, digest, document, fold) for fold in folds]
+    problem = objective_problem(sweep, spec)
+    return [Trial(number, assignment, digest, document, fold, invalid=problem) for fold in folds]
+
+
+def objective_problem(sweep: Sweep, spec: Any) -> str | None:
+    """Why a trial of ``spec`` could not report the sweep's objective (found before it runs), or None."""
+    split, _, name = sweep.objective_metric.partition(".")
+    where = f"{sweep.locations.get('objective', sweep.source)}: objective.metric {sweep.objective_metric}"
+    if split == "dev" and not sweep.folds and not spec.data.split.dev:
+        return f"{where}: the spec has no dev split (set data.split.dev, or cross-validate with cv)"
+    if split == "test" and (sweep.folds or not spec.data.split.test):
+        return f"{where}: there is no test split " + ("with cv" if sweep.folds else "(set data.split.test)")
+    measured = {"loss", *(m.type for m in spec.metrics)}
+    if name not in measured:
+        return f"{where}: the spec measures {', '.join(sorted(measured))}, not {name} (add it to metrics)"
+    return None
 
 
 def _reason(sweep: Sweep, assignment: Assignment, issue: Any) -> str:
