@@ -6,10 +6,11 @@ worker. The function writes into the trial's own directory, which every
 worker must be able to reach at the same path (one machine, or a shared
 filesystem):
 
-- ``checkpoints/``: the run's state every ``checkpoint_every`` epochs. When the
-  worker running a trial dies, Dask runs the trial again elsewhere and it
-  continues from its newest checkpoint; nn's checkpoints resume bit for bit,
-  so the retried trial ends with exactly the weights an undisturbed one has.
+- ``checkpoints/``: the run's state every ``checkpoint_every`` epochs, removed
+  once the trial has finished. When the worker running a trial dies, Dask
+  runs the trial again elsewhere and it continues from its newest checkpoint;
+  nn's checkpoints resume bit for bit, so the retried trial ends with exactly
+  the weights an undisturbed one has.
 - ``running.json`` while a worker runs it: the worker's address and process id;
 - ``model.nn`` and ``metrics.jsonl`` (one line per logged epoch) at the end.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import time
 from pathlib import Path
@@ -167,6 +169,9 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
         model_from_run(run).save(directory / MODEL)
         lines = "".join(json.dumps(flatten(row)) + "\n" for row in run.history)
         (directory / METRICS).write_text(lines, encoding="utf-8")
+        # Finished: --resume skips this trial, and a retry after a crash from here on retrains to the same
+        # weights, so the checkpoints (a sweep may hold thousands) are only disk space now.
+        shutil.rmtree(directory / CHECKPOINTS, ignore_errors=True)
         record.update(status="ok", metrics=run.final_metrics, epochs=run.epoch)
     except NNError as exc:
         record.update(status="failed", reason=_one_line(exc))
