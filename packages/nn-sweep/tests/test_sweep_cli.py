@@ -178,7 +178,7 @@ def test_ctrl_c_then_resume_runs_only_the_unfinished_trials(tmp_path: Path) -> N
     before = _records(runs)
     assert 1 <= len(before) < 4, "the sweep should have been interrupted after its first trial"
     assert process.returncode == 130
-    assert f"nn sweep {sweep} -o {runs} --resume" in stderr
+    assert f"continue with: nn sweep {sweep} -o {runs} --workers 1 --resume" in stderr
     resumed = nn("sweep", str(sweep), "-o", str(runs), "--workers", "1", "--resume", "--json")
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)

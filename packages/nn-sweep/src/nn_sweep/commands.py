@@ -51,7 +51,17 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
             sweep, directory, registry, executor, resume=args.resume, on_record=progress, on_plan=progress.start
         )
     except KeyboardInterrupt:
-        print(f"nn: sweep interrupted; continue with: nn sweep {args.sweep} -o {args.output} --resume", file=sys.stderr)
+        where = (
+            f" --address {args.address}"
+            if args.address
+            else f" --scheduler-file {args.scheduler_file}"
+            if args.scheduler_file
+            else f" --workers {args.workers}"
+            if args.workers is not None
+            else ""
+        )
+        again = f"nn sweep {args.sweep} -o {args.output}{where} --resume"
+        print(f"nn: sweep interrupted; finished trials are in trials.jsonl; continue with: {again}", file=sys.stderr)
         return 130
     rows = summarize(outcome.records, sweep.objective_metric, sweep.objective_mode)
     if args.json:
@@ -69,7 +79,7 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
         print(json.dumps(document, allow_nan=True))
     else:
         if outcome.engine:
-            print(f"ran {outcome.ran} on {outcome.engine} (started in {outcome.startup_seconds:.1f}s)", end="")
+            print(f"ran {outcome.ran} trials on {outcome.engine} (started in {outcome.startup_seconds:.1f}s)", end="")
             print(f"; skipped {outcome.skipped} finished" if outcome.skipped else "")
         elif outcome.skipped:
             print(f"every trial had finished already ({outcome.skipped} skipped)")
