@@ -173,7 +173,7 @@ optimizer: {type: adam, lr: 0.01}
 training:
   epochs: 2000
   log_every: 5
-  early_stopping: {monitor: dev.loss, patience: 4}
+  early_stopping: {monitor: dev.loss, patience: 20}
 metrics: [accuracy]
 """
 
@@ -187,7 +187,7 @@ def test_early_stopping_restores_best_weights(tmp_path: Path) -> None:
     dev_losses = {row["epoch"]: row["dev"]["loss"] for row in run.history}
     best_epoch = min(dev_losses, key=dev_losses.get)
     assert run.best_epoch == best_epoch
-    assert run.stopped_early_at == best_epoch + 4 * 5
+    assert run.stopped_early_at == best_epoch + 20  # patience counts epochs: 4 logs of 5
     assert run.final_metrics["dev"]["loss"] == pytest.approx(dev_losses[best_epoch], rel=1e-12)
     rows = log.read_text().splitlines()
     assert rows[0] == "epoch,train.loss,train.accuracy,dev.loss,dev.accuracy"

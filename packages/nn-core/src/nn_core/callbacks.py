@@ -96,7 +96,16 @@ class MetricsLogger:
 
 
 class EarlyStopping:
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` logs."""
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Patience counts epochs, not log points: the metric is read at each logged
+    epoch, and the run stops at the first log at least ``patience`` epochs
+    after the best one (with ``log_every: 5`` and ``patience: 12``, 15 epochs
+    after the best). Its state (best value, epoch and weights) goes into every
+    checkpoint, so a resumed run stops where the uninterrupted one would.
+    """
+
+    state_name = "early_stopping"
 
     def __init__(self, spec: EarlyStoppingSpec, experiment: Any) -> None:
         self.spec = spec
@@ -118,7 +127,7 @@ class EarlyStopping:
         self.best: float | None = None
         self.best_epoch = 0
         self.best_state: dict[str, Any] | None = None
-        self.wait = 0
+        self.restored = False
 
     def _improved(self, value: float) -> bool:
         if self.best is None:
@@ -129,18 +138,25 @@ class EarlyStopping:
 
     @hookimpl
     def nn_train_start(self, run: Any) -> None:
-        if run.history:
+        if run.history and not self.restored:
             self._consider(run, run.history[-1]["epoch"], run.history[-1])
+        elif self._stopped_at_resume(run):
+            run.stopped_early_at = run.epoch
+            run.stop_requested = True
+
+    def _stopped_at_resume(self, run: Any) -> bool:
+        """Resumed from the checkpoint of the very epoch the run stopped at: it stays stopped."""
+        logged_now = bool(run.history) and run.history[-1]["epoch"] == run.epoch
+        return self.restored and logged_now and run.epoch - self.best_epoch >= self.spec.patience
 
     def _consider(self, run: Any, epoch: int, metrics: dict[str, Any]) -> bool:
         value = float(metrics[self.split][self.metric])
         if self._improved(value):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+            self.best, self.best_epoch = value, epoch
             if self.spec.restore_best:
                 self.best_state = run.experiment.network.state_arrays()
             return False
-        self.wait += 1
-        return self.wait >= self.spec.patience
+        return epoch - self.best_epoch >= self.spec.patience
 
     @hookimpl
     def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> bool | None:
@@ -159,6 +175,27 @@ class EarlyStopping:
             from nn_core.run import evaluate
 
             run.final = evaluate(run.experiment)
+
+    # -- checkpoint state ------------------------------------------------------------------------
+
+    def checkpoint_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(arrays, JSON metadata) that :meth:`load_checkpoint_state` turns back into this state."""
+        meta = {"best": self.best, "best_epoch": self.best_epoch, "monitor": self.spec.monitor}
+        return dict(self.best_state or {}), meta
+
+    def load_checkpoint_state(self, arrays: dict[str, Any], meta: dict[str, Any]) -> None:
+        """Raises ValueError/TypeError for a state that cannot be this callback's."""
+        best, best_epoch = meta["best"], meta["best_epoch"]
+        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float)) or best != best):
+            raise ValueError(f"early_stopping.best is {best!r}")
+        if isinstance(best_epoch, bool) or not isinstance(best_epoch, int) or best_epoch < 0:
+            raise ValueError(f"early_stopping.best_epoch is {best_epoch!r}")
+        if meta.get("monitor") != self.spec.monitor:  # a changed monitor starts afresh
+            return
+        self.best = None if best is None else float(best)
+        self.best_epoch = best_epoch
+        self.best_state = dict(arrays) if arrays and self.spec.restore_best else None
+        self.restored = best is not None
 
 
 def run_callbacks(experiment: Any) -> list[tuple[Any, str]]:

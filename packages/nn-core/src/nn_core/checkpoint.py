@@ -73,6 +73,10 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
         **prefixed("optimizer", optimizer_arrays),
         **prefixed("rng", rng),
     }
+    callbacks: dict[str, Any] = {}
+    for name, callback in getattr(run, "stateful", {}).items():  # early stopping's best value and weights
+        callback_arrays, callbacks[name] = callback.checkpoint_state()
+        arrays.update(prefixed(f"callbacks/{name}", callback_arrays))
     # A checkpoint is where a diverged run is resumed from: never write one that holds NaN or inf.
     bad = [name for name, a in arrays.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
     if bad:
@@ -80,6 +84,7 @@ def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str
     metadata = {
         **model.metadata,
         "optimizer_scalars": scalars,
+        "callbacks": callbacks,
         **loop_state,
     }
     write_archive(path, "checkpoint", arrays, metadata)
@@ -104,8 +109,13 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     if meta.get("data_hash") != experiment.data_hash:
         raise NNError(f"checkpoint {path} was trained on different data (the data's hash changed)")
     try:
-        experiment.network.load_state_arrays(section(arrays, "weights"))
-        experiment.optimizer.load_state_dict({**meta.get("optimizer_scalars", {}), **section(arrays, "optimizer")})
+        weights = section(arrays, "weights")
+        bad = [name for name, a in weights.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
+        if bad:
+            raise ValueError(f"weights {bad[0]} hold NaN or infinite values")
+        experiment.network.load_state_arrays(weights)
+        optimizer_state = _optimizer_state(experiment.optimizer, meta.get("optimizer_scalars", {}), arrays)
+        experiment.optimizer.load_state_dict(optimizer_state)
         generators = section(arrays, "rng")
         expected = set(experiment.network.rng_state())
         if set(generators) != expected:
@@ -116,10 +126,62 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
         history = meta["history"]
         if not isinstance(history, list) or not all(isinstance(row, dict) and "epoch" in row for row in history):
             raise ValueError("history is not a list of logged epochs")
-    except (KeyError, TypeError, ValueError) as exc:
+        callbacks = _callback_states(experiment, arrays, meta.get("callbacks", {}))
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else ""
         raise ModelFileError(f"checkpoint {path} is inconsistent: {type(exc).__name__}: {reason}") from None
-    return {**loop_state, "history": history, "path": str(path)}
+    done = loop_state["next_epoch"] - (0 if loop_state["next_step"] else 1)
+    epochs = experiment.spec.training.epochs
+    if done > epochs or (loop_state["next_step"] and loop_state["next_epoch"] > epochs):
+        raise NNError(
+            f"checkpoint {path} is at epoch {loop_state['next_epoch'] - 1:,} but training.epochs is {epochs:,}: "
+            f"resuming would train nothing (raise it, e.g. --set training.epochs={max(done, 1) * 2})"
+        )
+    return {**loop_state, "history": history, "path": str(path), "callbacks": callbacks}
+
+
+def _optimizer_state(optimizer: Any, scalars: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The stored optimizer state, checked against a fresh one's names, types and shapes (ValueError if not)."""
+    fresh = optimizer.state_dict()
+    stored = section(arrays, "optimizer")
+    if not isinstance(scalars, dict):
+        raise ValueError("optimizer_scalars is not a mapping")
+    expected_arrays = {k: v for k, v in fresh.items() if isinstance(v, np.ndarray)}
+    expected_scalars = {k: v for k, v in fresh.items() if not isinstance(v, np.ndarray)}
+    if set(stored) != set(expected_arrays) or set(scalars) != set(expected_scalars):
+        raise ValueError(f"the optimizer state names {sorted([*stored, *scalars])}, not {sorted(fresh)}")
+    for name, array in stored.items():
+        if array.shape != expected_arrays[name].shape or not np.isfinite(array).all():
+            raise ValueError(f"optimizer state {name} does not fit this optimizer (shape {array.shape})")
+    for name, value in scalars.items():
+        like = expected_scalars[name]
+        if isinstance(like, bool) or like is None:
+            if type(value) is not type(like):
+                raise ValueError(f"optimizer state {name} is {value!r}")
+        elif isinstance(like, (int, np.integer)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"optimizer state {name} is {value!r}, expected a count (0 or more)")
+        elif isinstance(like, float) and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value)
+        ):
+            raise ValueError(f"optimizer state {name} is {value!r}, expected a finite number")
+    return {**scalars, **stored}
+
+
+def _callback_states(experiment: Any, arrays: dict[str, np.ndarray], meta: Any) -> dict[str, Any]:
+    """Each stateful callback's (arrays, metadata), its weights checked against the network's."""
+    if not isinstance(meta, dict):
+        raise ValueError("callbacks is not a mapping")
+    states: dict[str, Any] = {}
+    expected = {name: (a.shape, a.dtype) for name, a in experiment.network.state_arrays().items()}
+    for name, callback_meta in meta.items():
+        if not isinstance(callback_meta, dict):
+            raise ValueError(f"callbacks.{name} is not a mapping")
+        callback_arrays = section(arrays, f"callbacks/{name}")
+        if callback_arrays and {k: (a.shape, a.dtype) for k, a in callback_arrays.items()} != expected:
+            raise ValueError(f"callbacks.{name} holds weights that do not fit this network")
+        states[name] = (callback_arrays, callback_meta)
+    return states
 
 
 def _check_loop_state(state: dict[str, Any]) -> None:

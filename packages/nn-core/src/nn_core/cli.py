@@ -9,17 +9,21 @@ progress and human-readable reports go to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from nn_core.component import REF_KEYWORD
-from nn_core.errors import NNError
+from nn_core.errors import NNError, exception_line
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for a command killed by a closed pipe."""
 
 
 def _plugins(args: argparse.Namespace) -> Any:
@@ -128,16 +132,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress.close()
         print(f"nn: {stop}", file=sys.stderr)
         if stop.checkpoint:
-            again = " ".join(["nn train", args.spec, *(f"--set {o}" for o in args.overrides)])
-            out = f" -o {args.output}" if args.output else ""
-            print(f"nn: resume with: {again}{out} --resume {stop.checkpoint}", file=sys.stderr)
+            print(f"nn: resume with: {_resume_command(args, stop.checkpoint)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     metrics = run.final_metrics
     if args.output:
         model_from_run(run).save(args.output)
     # With --json, stdout holds exactly one JSON document; the report goes to stderr.
     report = sys.stderr if args.json else sys.stdout
-    print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
+    if resume is not None:
+        step = int(resume["next_step"])
+        start = int(resume["next_epoch"]) - (0 if step else 1)
+        where = f"epoch {int(resume['next_epoch'])}, step {step}" if step else f"epoch {start}"
+        more = run.epoch - start
+        print(
+            f"trained {spec.name}: resumed at {where}; trained {more:,} more epoch{'s' * (more != 1)} "
+            f"in {run.train_seconds:.2f} s",
+            file=report,
+        )
+    else:
+        print(f"trained {spec.name}: {run.epoch} epochs in {run.train_seconds:.2f}s", file=report)
     if run.stop_reason:
         print(run.stop_reason, file=report)
     if run.best_epoch is not None:
@@ -151,6 +164,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**metrics, "epochs": run.epoch, "train_seconds": run.train_seconds}))
     return 0
+
+
+def _resume_command(args: argparse.Namespace, checkpoint: str) -> str:
+    """The command that continues an interrupted run, quoted for a POSIX shell (safe to paste)."""
+    import shlex
+
+    words = ["nn", "train", args.spec]
+    for override in args.overrides:
+        words += ["--set", override]
+    if args.output:
+        words += ["-o", args.output]
+    return shlex.join([*words, "--resume", checkpoint])
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -201,10 +226,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.prediction import read_inputs, write_predictions
 
     registry = _plugins(args).registry
+    from nn_core.inputs import check_input_file
     from nn_core.outputs import STDOUT, spec_inputs
 
     model = load_model(args.model, registry)
     output = _output(args.output, [args.model, args.inputs, *spec_inputs(model.spec)], stdout_ok=True)
+    check_input_file(args.inputs, "input file", directory_ok=True)  # a dataset may read a folder (Kaggle's)
     X = read_inputs(model, args.inputs, registry)
     rows = write_predictions(model, output, X, args.proba, registry)
     what = f"{rows} prediction{'s' if rows != 1 else ''}"
@@ -221,6 +248,9 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     from nn_core.spec import load_spec
 
     registry = _plugins(args).registry
+    for option, value in (("--samples", args.samples), ("--max-entries", args.max_entries)):
+        if value is not None and value < 1:
+            raise NNError(f"{option} must be at least 1, got {value}")
     # float32 rounding alone gives relative errors near 1e-3: always check in float64.
     spec = load_spec(args.spec, [*args.overrides, "dtype=float64"], registry)
     result = check_gradients(build(spec, registry), samples=args.samples, max_entries=args.max_entries)
@@ -365,6 +395,7 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
                 "version": info.version,
                 "doc": (info.cls.__doc__ or "").strip(),
                 "params_schema": info.cls.params_schema,
+                **({"higher_is_better": info.cls.higher_is_better} if info.kind == "metric" else {}),
             }
             for info in matches
         ]
@@ -392,6 +423,8 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
             print(f"  {pname}: {detail} ({need})")
             if "description" in pschema:
                 print(f"      {pschema['description']}")
+        if info.kind == "metric":  # which way early stopping counts an improvement
+            print(f"\nhigher is better: {'yes' if info.cls.higher_is_better else 'no'} (early stopping)")
     return 0
 
 
@@ -480,14 +513,11 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.ArgumentParser:
-    """nn's commands, then those the plugins of ``pm`` add (their clashes are appended to ``problems``)."""
-    from nn_core.commands import OwnedSubParsers, register_plugin_commands
-
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nn", description="Train neural networks from declarative specs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     parser.add_argument("--version", action=_VersionAction, help="print the versions of nn and its plugins")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", action=OwnedSubParsers)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a spec against the installed components")
     _add_spec_args(p)
@@ -547,7 +577,8 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
     p.add_argument("--backend", default=None, help="backend of the activation (default: the default backend)")
-    p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={})
+    # plugins may add kinds (nn_core.commands.add_plot_kind), so `nn plot` loads their commands
+    p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={}, extended_by_plugins=True)
 
     p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
     _add_spec_args(p)
@@ -579,13 +610,16 @@ def make_parser(pm: Any = None, problems: list[str] | None = None) -> argparse.A
     p = sub.add_parser("schema", help="print the JSON Schema of specs, for editors")
     p.add_argument("--backend", default=None, help="the backend whose components the schema lists (default: numpy)")
     p.set_defaults(func=cmd_schema)
-    if pm is not None:
-        assert isinstance(sub, OwnedSubParsers)
-        found = register_plugin_commands(sub, pm)
-        if problems is not None:
-            problems.extend(found)
     accept_debug_after_command(sub)
     return parser
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """One line per warning: its first line and where it came from, never the source line below it."""
+    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    print(f"nn: warning: {text} ({category.__name__}, {os.path.basename(filename)}:{lineno})", file=sys.stderr)
 
 
 def accept_debug_after_command(sub: Any) -> None:
@@ -602,19 +636,18 @@ def accept_debug_after_command(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from nn_core import plugins
+    from nn_core.plugin_commands import add_plugin_commands
 
-    loaded = plugins.load_plugins()  # before parsing: plugins may add commands
-    problems: list[str] = []
-    parser = make_parser(loaded.pm, problems)
-    args = parser.parse_args(argv)
-    args.loaded_plugins = loaded
-    for problem in [*loaded.registry.problems, *problems]:
-        print(f"nn: warning: {problem}", file=sys.stderr)
+    parser = make_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv, namespace=add_plugin_commands(parser, argv))
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
-        handler = getattr(args, "handler", None)
-        if handler is not None:
-            return int(handler(args, _plugins(args)))
         return int(args.func(args))
     except NNError as exc:
         if args.debug:
@@ -625,6 +658,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nn: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (`nn predict M X -o - | head`): stop quietly, as cat does.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except MemoryError as exc:
         if args.debug:
             raise
@@ -635,7 +674,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"nn: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

@@ -80,10 +80,17 @@ class Data:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from nn_core.errors import DataError  # a dataset's mistake, reported in one line
+
+        if not isinstance(self.X, np.ndarray) or not isinstance(self.y, np.ndarray):
+            raise DataError(
+                f"nn_core.contracts.Data needs numpy arrays, got X: {type(self.X).__name__}, "
+                f"y: {type(self.y).__name__} (np.asarray them in the dataset's load())"
+            )
         if self.X.ndim != 2:
-            raise ValueError(f"features must be 2-D (samples, features), got shape {self.X.shape}")
+            raise DataError(f"features must be 2-D (samples, features), got shape {self.X.shape}")
         if len(self.X) != len(self.y):
-            raise ValueError(f"{len(self.X)} feature rows but {len(self.y)} targets")
+            raise DataError(f"{len(self.X)} feature rows but {len(self.y)} targets")
 
 
 class Dataset(Component):
@@ -280,6 +287,10 @@ class Loss(Component):
 
     kind: ClassVar[str] = "loss"
     fused_activation: ClassVar[str | None] = None
+    targets: ClassVar[str | None] = None
+    """What the loss takes, checked before training (:mod:`nn_core.targets`): ``"binary"`` (labels 0
+    and 1, or probabilities), ``"classes"`` (integer labels, one output unit per class), ``"values"``
+    (real numbers) or None (not checked)."""
 
     def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> Any:
         """Turn dataset targets into the array ``value``/``gradient`` expect."""

@@ -96,7 +96,7 @@ def nn_contract_version() -> int:  # type: ignore[empty-body]
 def nn_register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``nn`` subcommands (datasette's ``register_commands`` is the model).
 
-    Called once per plugin when the command line is parsed::
+    ::
 
         @hookimpl
         def nn_register_commands(subparsers):
@@ -104,9 +104,10 @@ def nn_register_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
             p.add_argument("file")
             p.set_defaults(handler=run_sweep)   # run_sweep(args, plugins) -> exit status
 
-    ``plugins`` is what the command needs to build specs and models with the
-    installed components. A name (or alias) that a built-in command or another
-    plugin already holds is refused: the clash is reported naming both
-    distributions and the first owner keeps the name. Import heavy libraries
-    inside the handler, not at module level: every ``nn`` command calls this hook.
+    ``plugins`` is the command's :class:`nn_core.plugins.Plugins`. nn calls
+    this hook only when the command line names no built-in command, asks for
+    ``--help``, or names ``nn plot`` (whose kinds plugins may add with
+    :func:`nn_core.commands.add_plot_kind`). A name that clashes with a
+    built-in command or another plugin's is not added, with one warning naming
+    both distributions. Import heavy libraries inside the handler.
     """

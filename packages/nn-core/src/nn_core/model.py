@@ -19,6 +19,7 @@ from nn_core.contracts import Network
 from nn_core.errors import ModelFileError, NNError
 from nn_core.experiment import build_network
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
+from nn_core.modelmeta import check_classes, check_finite_weights, check_metadata, check_sizes
 from nn_core.provenance import check_installed, components_used, environment
 from nn_core.registry import Registry
 from nn_core.run import Run
@@ -145,7 +146,7 @@ def model_from_run(run: Run) -> Model:
         "history": run.history,
         "epochs": run.epoch,
         "components": components_used(spec, experiment.registry),
-        "environment": environment(),
+        "environment": {**environment(), **run.blas},
     }
     return Model(experiment.network, spec, experiment.scaler, metadata)
 
@@ -212,14 +213,20 @@ def restore_model(
     ``backend`` picks the backend to run it on (default: the one that trained
     it, or the default installed backend when that one is not installed).
     """
+    check_metadata(meta, what)
     meta = _on_backend(meta, registry, backend)
     check_installed(meta.get("components") or [], registry, what)
     try:
         spec = load_spec(meta["spec"], registry=registry)
         input_dim = int(meta["input_dim"])
+        weights = section(arrays, "weights")
+        check_sizes(spec, input_dim, weights, what)
+        check_finite_weights(weights, what)
         network = build_network(spec, registry, input_dim)
-        network.load_state_arrays(section(arrays, "weights"))
+        network.load_state_arrays(weights)
         scaler = Scaler.from_arrays(str(meta.get("scaling", "none")), section(arrays, "preprocess"), input_dim)
+        outputs = int(np.asarray(network.predict_proba(network.to_backend(np.zeros((1, input_dim))))).shape[1])
+        check_classes(meta, outputs, what)
     except SpecError as exc:
         raise ModelFileError(f"{what} holds a spec this installation rejects: {exc.issues[0]}") from None
     except (KeyError, TypeError, ValueError) as exc:

@@ -32,7 +32,8 @@ a typo or a crafted path never destroys what it should not:
     exception, Ctrl-C); a run killed with SIGKILL leaves one behind, and the
     next write into that directory removes it (:func:`remove_stale_temporaries`).
     At rename time the target is checked again: a path that has meanwhile
-    become a device node, directory or FIFO is not replaced.
+    become a device node, directory or FIFO is not replaced. A symlink at
+    ``path`` is replaced by the new file (the rename never writes through it).
 
 ``atomic_path(path, suffix="")``
     The same as a context manager yielding the temporary path, for writers

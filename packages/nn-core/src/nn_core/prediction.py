@@ -19,6 +19,7 @@ import numpy as np
 
 from nn_core.errors import DataError
 from nn_core.experiment import instantiate
+from nn_core.inputs import open_input
 from nn_core.outputs import STDOUT, atomic_write
 from nn_core.registry import Registry
 
@@ -30,7 +31,7 @@ def read_numeric_csv(path: str, width: int) -> np.ndarray:
     never all numbers, and dropping that row would lose a prediction silently.
     """
     try:
-        with open(path, encoding="utf-8", newline="") as f:
+        with open_input(path, encoding="utf-8", newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
             if header is None:
@@ -54,6 +55,10 @@ def read_numeric_csv(path: str, width: int) -> np.ndarray:
         raise DataError(f"input file not found: {path}") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a UTF-8 text file") from None
+    except csv.Error as exc:  # a field over csv's limit (131,072 characters), a NUL byte
+        raise DataError(f"{path} line {reader.line_num}: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
     table = np.asarray(rows, dtype=np.float64)

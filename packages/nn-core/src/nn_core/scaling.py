@@ -45,6 +45,15 @@ class Scaler:
 
     @classmethod
     def from_arrays(cls, kind: str, arrays: dict[str, np.ndarray], width: int) -> Scaler:
+        """The scaler a file stored; ValueError for an unknown kind or arrays that cannot be one (a crafted file)."""
         if kind == "none":
             return cls.fit("none", np.zeros((1, width)))
-        return cls(kind, np.asarray(arrays["scaler.shift"]), np.asarray(arrays["scaler.scale"]))
+        if kind not in ("standard", "minmax"):
+            raise ValueError(f"unknown scaling {kind!r}")
+        shift, scale = np.asarray(arrays["scaler.shift"]), np.asarray(arrays["scaler.scale"])
+        for name, array in (("shift", shift), ("scale", scale)):
+            if array.shape != (width,) or array.dtype.kind not in "iuf" or not np.isfinite(array).all():
+                raise ValueError(f"scaler.{name} is not {width} finite numbers")
+        if not (scale > 0).all():
+            raise ValueError("scaler.scale holds values that are not positive")
+        return cls(kind, shift.astype(np.float64), scale.astype(np.float64))

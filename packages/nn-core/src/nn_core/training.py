@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from nn_core.experiment import Experiment
 from nn_core.plateau import ObservesMetrics
 from nn_core.plugins import call_lifecycle, register_callback, resolve
 from nn_core.run import Metrics, Run, evaluate
+from nn_core.threads import pinned_blas_threads
 
 if TYPE_CHECKING:
     from nn_core.plugins import Plugins
@@ -49,15 +50,75 @@ class Interrupted(NNError):
         super().__init__(message)
 
 
+DIVERGENCE_RATIO = 1e3
+"""A train loss this many times its epoch-0 value (and above 1) is divergence, NaN or not: the run stops."""
+WORSE_RATIO = 10.0
+"""A run whose last train loss is this many times its epoch-0 value (and above 1) made the model worse."""
+
+
+def _likely_cause(run: Run) -> str:
+    """Why a loss blows up: an output activation the loss does not expect, else the learning rate."""
+    experiment = run.experiment
+    spec = experiment.spec
+    with suppress(Exception):  # a hint must never hide the error it explains
+        loss = experiment.registry.get("loss", spec.loss.type, spec.backend).cls
+        expected = getattr(loss, "fused_activation", None)
+        last = len(spec.model.layers) - 1
+        activation = spec.model.layers[last].params.get("activation")
+        name = getattr(activation, "type", activation)
+        if expected is not None and name is not None and name != expected:
+            return (
+                f" (model.layers[{last}].activation is {name}, but {spec.loss.type} expects {expected} outputs: "
+                f"use activation {expected} in the last layer)"
+            )
+    optimizer = experiment.optimizer
+    lr = optimizer.lr if isinstance(optimizer, StepOptimizer) else None
+    return f" (optimizer lr is {lr}; try a smaller learning rate)" if lr is not None else ""
+
+
 def _check_finite(run: Run, metrics: Metrics | None) -> None:
     finite = run.experiment.network.is_finite()
     if finite and metrics is not None:
         finite = all(np.isfinite(v) for split in metrics.values() for v in split.values())
     if not finite:
-        optimizer = run.experiment.optimizer
-        lr = optimizer.lr if isinstance(optimizer, StepOptimizer) else None
-        hint = f" (optimizer lr is {lr}; try a smaller learning rate)" if lr is not None else ""
-        raise TrainingError(f"loss became NaN or infinite at epoch {run.epoch}{hint}")
+        raise TrainingError(f"loss became NaN or infinite at epoch {run.epoch}{_likely_cause(run)}")
+    if metrics is not None and run.history:
+        first, now = run.history[0], metrics["train"]["loss"]
+        start = first["train"]["loss"]
+        if now > 1.0 and now > DIVERGENCE_RATIO * abs(start):
+            raise TrainingError(
+                f"loss diverged at epoch {run.epoch}: the train loss grew from {start:.4g} at epoch "
+                f"{first['epoch']} to {now:.4g}{_likely_cause(run)}"
+            )
+
+
+def _check_outcome(run: Run) -> None:
+    """Refuse to hand back, with exit 0, a model that training made worse by an order of magnitude."""
+    if len(run.history) < 2:
+        return
+    first, last = run.history[0], run.history[-1]
+    start, end = first["train"]["loss"], last["train"]["loss"]
+    if end > 1.0 and end > WORSE_RATIO * abs(start):
+        raise TrainingError(
+            f"loss diverged: the train loss ended at {end:.4g} (epoch {last['epoch']}), "
+            f"{end / start if start else float('inf'):.3g} times its epoch-{first['epoch']} value {start:.4g}"
+            f"{_likely_cause(run)}"
+        )
+
+
+def _restore_callbacks(run: Run, resume: dict[str, Any]) -> None:
+    """Give stateful callbacks (early stopping) the state the checkpoint holds for them."""
+    from nn_core.errors import ModelFileError
+
+    for name, (arrays, meta) in resume.get("callbacks", {}).items():
+        callback = run.stateful.get(name)
+        if callback is None:  # e.g. early stopping switched off for the rest of the run
+            continue
+        try:
+            callback.load_checkpoint_state(arrays, meta)
+        except (KeyError, TypeError, ValueError) as exc:
+            where = resume.get("path", "the checkpoint")
+            raise ModelFileError(f"checkpoint {where} is inconsistent: {type(exc).__name__}: {exc}") from None
 
 
 class _StopRequested(Exception):
@@ -87,6 +148,19 @@ class InterruptFlag:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
+
+
+def scheduled_lr(schedule: Any, base_lr: float, epoch: int, run: Run) -> float:
+    """The schedule's rate for ``epoch``, refused when it is negative or not finite: a
+    negative rate climbs the loss (gradient ascent) without any error of its own."""
+    lr = schedule.lr(base_lr, epoch)
+    if not isinstance(lr, (int, float, np.floating, np.integer)) or not np.isfinite(lr) or lr < 0:
+        name = run.experiment.spec.schedule.type if run.experiment.spec.schedule else type(schedule).__name__
+        raise TrainingError(
+            f"schedule {name!r} gave the learning rate {lr!r} for epoch {epoch} (base lr {base_lr}); "
+            "a learning rate must be a finite number >= 0"
+        )
+    return float(lr)
 
 
 class _Loop:
@@ -183,7 +257,7 @@ class _Loop:
         run, training = self.run, self.training
         for epoch in range(run.epoch + 1, training.epochs + 1):
             if self.schedule is not None and self.stepper is not None and self.base_lr is not None:
-                self.stepper.lr = self.schedule.lr(self.base_lr, epoch - 1)
+                self.stepper.lr = scheduled_lr(self.schedule, self.base_lr, epoch - 1, self.run)
             try:
                 self._epoch(self.start_step)
             except _StopRequested as stop:
@@ -295,9 +369,11 @@ def _pointing_to_last_checkpoint(loop: _Loop) -> Iterator[None]:
         last = getattr(loop.checkpointer, "last_path", None)
         if last is None:
             raise
+        import shlex
+
         raise TrainingError(
             f"{exc}; the last checkpoint, {last}, holds finite weights: resume it with a smaller "
-            f"learning rate (--resume {last} --set optimizer.lr=...)"
+            f"learning rate (--resume {shlex.quote(str(last))} --set optimizer.lr=...)"
         ) from None
 
 
@@ -330,6 +406,9 @@ def train(
         pm = resolve(plugins).pm
     run = Run(experiment)
     callbacks = run_callbacks(experiment)
+    run.stateful = {cb.state_name: cb for cb, _ in callbacks if hasattr(cb, "checkpoint_state")}
+    if resume is not None:
+        _restore_callbacks(run, resume)
     for callback, distribution in callbacks:
         register_callback(pm, callback, distribution)
     loop: _Loop | None = None
@@ -355,6 +434,7 @@ def train(
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
             loop.interrupt.installed(),
             _pointing_to_last_checkpoint(loop),
+            pinned_blas_threads() as run.blas,
         ):
             if resume is not None:
                 loop.resume_from(resume)
@@ -371,11 +451,14 @@ def train(
                 loop.log()
             call_lifecycle(pm, "nn_train_start", run=run)
             started = time.perf_counter()
-            if isinstance(experiment.optimizer, ClosureMinimizer):
+            if run.stop_requested:  # a start hook said so (resumed at the epoch early stopping ended)
+                pass
+            elif isinstance(experiment.optimizer, ClosureMinimizer):
                 loop.minimize(experiment.optimizer)
             else:
                 loop.epochs()
             run.train_seconds = time.perf_counter() - started
+            _check_outcome(run)
             call_lifecycle(pm, "nn_train_end", run=run)
     finally:
         if loop is not None and loop.checkpointer is not None:

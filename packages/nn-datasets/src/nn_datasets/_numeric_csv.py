@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nn_core.errors import DataError
+from nn_core.inputs import refuse_special_file
 
 # Whole lines of numbers are recognised at C speed so the scan stays fast (about 20 us a line for
 # Kaggle's integers, 100 us for floats); anything else is looked at field by field. Each piece of
@@ -28,6 +29,7 @@ MAX_HEADER_BYTES = 1 << 20
 
 def read_header(path: Path) -> list[str]:
     """Column names on line 1 of a comma-separated file (BOM and whitespace stripped)."""
+    refuse_special_file(path)  # before open: a FIFO would block it, /dev/zero never ends
     try:
         with open(path, "rb") as f:
             first = f.readline(MAX_HEADER_BYTES + 1)

@@ -23,6 +23,7 @@ import numpy as np
 
 from nn_core.contracts import Data, Dataset
 from nn_core.errors import DataError
+from nn_core.inputs import refuse_special_file
 from nn_datasets._numeric_csv import try_loadtxt
 from nn_datasets._schema import object_schema
 
@@ -30,6 +31,7 @@ LABEL_TYPES = ("auto", "class", "number")
 
 
 def _header(path: Path) -> list[str]:
+    refuse_special_file(path)  # before open: a FIFO would block it
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero: a first line without end
@@ -121,7 +123,8 @@ def encode_labels(
     """Targets ``y`` and class names (None for regression) from a label column.
 
     Class indices follow the sorted distinct values. Raises ValueError when
-    ``label_type`` is ``number`` and a value is not a number.
+    ``label_type`` is ``number`` and a value is not a number, OverflowError for
+    an integral label beyond int64 (which would wrap around silently).
     """
     numbers = _as_numbers(values)
     integral = numbers is not None and (numbers.dtype.kind in "iu" or bool((numbers == np.round(numbers)).all()))
@@ -130,6 +133,9 @@ def encode_labels(
             raise ValueError("label column is not numeric")
         return numbers.astype(np.float64), None
     if numbers is not None and integral:
+        if numbers.dtype.kind == "f" and numbers.size and float(np.abs(numbers).max()) >= 2.0**63:
+            big = float(numbers[np.argmax(np.abs(numbers))])
+            raise OverflowError(f"{big:.17g}, beyond the 64-bit range of class labels")
         distinct, y = np.unique(numbers.astype(np.int64), return_inverse=True)
         names = tuple(str(v) for v in distinct)
     elif numbers is not None:  # fractional numbers as classes (label_type 'class')
@@ -168,6 +174,8 @@ def load_csv(
         X, raw_labels = _read_rows(path, header, label_index, feature_index)
     try:
         y, classes = encode_labels(raw_labels, label_type)
+    except OverflowError as exc:
+        raise DataError(f"{path}: column {label!r} holds {exc}; for numeric targets set label_type: number") from None
     except ValueError:
         bad = next(v for v in raw_labels if _as_numbers([v]) is None)
         raise DataError(f"{path}: label_type is 'number' but column {label!r} holds {bad!r}") from None

@@ -123,6 +123,7 @@ class BinaryCrossEntropy(WeightedCrossEntropy):
 
     name = "binary_cross_entropy"
     fused_activation = "sigmoid"
+    targets = "binary"
 
     def _classes(self, outputs: int) -> int:
         return 2 if outputs == 1 else outputs
@@ -148,6 +149,7 @@ class CategoricalCrossEntropy(WeightedCrossEntropy):
 
     name = "categorical_cross_entropy"
     fused_activation = "softmax"
+    targets = "classes"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         m = self._count(Y)
@@ -169,6 +171,7 @@ class MeanSquaredError(NumpyLoss):
     """Mean over all elements of (a − y)²."""
 
     name = "mse"
+    targets = "values"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         return float(np.square(A - Y).mean())
@@ -185,6 +188,7 @@ class SumSquaredError(NumpyLoss):
     """
 
     name = "sum_squared_error"
+    targets = "values"
 
     def value(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> float:
         return float(0.5 * np.square(A - Y).sum())

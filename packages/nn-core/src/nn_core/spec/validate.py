@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
@@ -39,6 +40,11 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+def _is_number(checker: Any, instance: Any) -> bool:
+    """A finite number: NaN passes every ``minimum`` (its comparisons are all false) and inf makes no weight."""
+    return isinstance(instance, (int, float)) and not isinstance(instance, bool) and math.isfinite(instance)
+
+
 def _identity(value: Any) -> Any:
     """A hashable stand-in equal for values JSON Schema calls equal (``1 == 1.0``, ``True != 1``)."""
     if isinstance(value, bool):
@@ -72,7 +78,7 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> An
 SpecValidator = validators.extend(
     Draft202012Validator,
     validators={"uniqueItems": _unique_items},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
 )
 
 
@@ -107,6 +113,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         value: Any = error.validator_value
         expected = [str(t) for t in (value if isinstance(value, list) else [value])]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        if isinstance(error.instance, float) and not math.isfinite(error.instance) and "number" in expected:
+            wanted = wanted.replace("a number", "a finite number")
         return path, f"expected {wanted}, got {_describe(error.instance)}"
     if validator == "not" and NEEDS_KEYWORD in schema:
         name = str(error.instance)

@@ -51,6 +51,7 @@ from nn_core.testing.components import (
     installed_registry,
 )
 from nn_core.testing.gradients import check_activation, check_layer, check_loss, check_regularizer
+from nn_core.testing.metrics import check_metric
 from nn_core.testing.optimizers import Quadratic, check_optimizer
 from nn_core.testing.schema import check_schema, example_value
 
@@ -66,6 +67,7 @@ __all__ = [
     "check_distribution",
     "check_initializer",
     "check_layer",
+    "check_metric",
     "check_loss",
     "check_optimizer",
     "check_registration",
