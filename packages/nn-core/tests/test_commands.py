@@ -64,3 +64,21 @@ def test_a_plot_kind_nn_draws_already_is_refused_naming_both(
         "nn: warning: nn-thief 0: nn_register_commands raised CommandClash: `nn plot history` is drawn by "
         "nn-core already; nn-thief 0's is not added"
     ]
+
+
+class Talker(Plotter):
+    @staticmethod
+    @hookimpl
+    def nn_register_commands(subparsers: Any) -> None:
+        def talk(args: Any, plugins: Any) -> int:
+            raise BrokenPipeError(32, "Broken pipe")  # `nn talk | head -1` once head has gone
+
+        subparsers.add_parser("talk").set_defaults(handler=talk)
+
+
+def test_a_plugin_command_whose_reader_went_away_stops_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install(monkeypatch, fake_plugins((Talker, "nn-talker")))
+    assert cli.main(["talk"]) == cli.EXIT_BROKEN_PIPE
+    assert capsys.readouterr().err == ""

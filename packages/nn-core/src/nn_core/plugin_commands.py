@@ -82,7 +82,7 @@ def run_plugin_command(args: argparse.Namespace) -> int:
         raise PluginError(f"{who}: command {args.command!r} set no handler (parser.set_defaults(handler=fn))")
     try:
         return int(handler(args, args.loaded_plugins))
-    except NNError:
+    except (NNError, BrokenPipeError, MemoryError):  # nn's own one-line handling (a closed pipe is quiet)
         raise
     except Exception as exc:
         raise PluginError(f"{who}: command {args.command!r} failed: {exception_line(exc)}") from exc
