@@ -47,6 +47,6 @@ def test_tpe_proposes_validated_trials_and_resume_replays_them(tmp_path: Path) -
     ranked = json.loads(done.stdout)["trials"]
     losses = [t["objective"] for t in ranked if t["status"] == "ok"]
     assert losses == sorted(losses)
-    again = nn("sweep", str(sweep), "-o", str(tmp_path / "runs"), "--workers", "1", "--json", "--resume")
+    again = nn("sweep", str(sweep), "-o", str(tmp_path / "runs"), "--workers", "0", "--json", "--resume")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["ran"] == 0  # the seeded sampler proposes the finished trials again
