@@ -97,9 +97,10 @@ def nn_contract_version() -> int:
 
 @hookimpl
 def nn_components() -> list[type]:
+    from nn_core.arrays_dataset import Arrays
     from nn_core.initializers import INITIALIZERS
     from nn_core.metrics import METRICS
     from nn_core.plateau import Plateau
     from nn_core.schedules import SCHEDULES
 
-    return [Accuracy, *METRICS, Inline, *INITIALIZERS, *SCHEDULES, Plateau]
+    return [Accuracy, *METRICS, Inline, Arrays, *INITIALIZERS, *SCHEDULES, Plateau]

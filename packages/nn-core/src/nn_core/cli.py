@@ -146,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         more = run.epoch - start
         print(
             f"trained {spec.name}: resumed at {where}; trained {more:,} more epoch{'s' * (more != 1)} "
-            f"in {run.train_seconds:.2f} s",
+            f"in {run.train_seconds:.2f}s",  # as a fresh run says it
             file=report,
         )
     else:
@@ -362,6 +362,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from nn_core.summary import summarize
 
     registry = _plugins(args).registry
+    if not os.path.exists(args.target):  # SPEC|MODEL: which one was meant is unknown
+        raise NNError(f"{args.target}: spec or model file not found")
     if _is_model_file(args.target):
         from nn_core.model import load_model
 
@@ -640,10 +642,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = make_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv, namespace=add_plugin_commands(parser, argv))
+    args, extras = parser.parse_known_args(argv, namespace=add_plugin_commands(parser, argv))
+    _claim_plugins_show_name(args, extras)
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         return _run(args)
+
+
+def _claim_plugins_show_name(args: argparse.Namespace, extras: list[str]) -> None:
+    """``nn plugins show --kind activation tanh``: argparse hands NAME back as unrecognized.
+
+    Two optional positionals (``show``, ``NAME``) are matched in one go, so an
+    option between them leaves NAME over; it belongs to ``show`` when no name was given.
+    """
+    if getattr(args, "func", None) is cmd_plugins and args.action == "show" and args.name is None:
+        for i, word in enumerate(extras):
+            if not word.startswith("-"):
+                args.name = extras.pop(i)
+                return
 
 
 def _run(args: argparse.Namespace) -> int:

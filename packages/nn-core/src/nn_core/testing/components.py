@@ -20,6 +20,7 @@ from nn_core.component import Component
 from nn_core.registry import ComponentInfo, Registry
 from nn_core.testing._common import SEED, call, subject
 from nn_core.testing.gradients import check_activation, check_layer, check_loss, check_regularizer
+from nn_core.testing.kernels import check_backend
 from nn_core.testing.metrics import check_metric
 from nn_core.testing.optimizers import check_optimizer
 from nn_core.testing.schema import check_schema
@@ -71,6 +72,7 @@ CHECKS = {
     "regularizer": check_regularizer,
     "initializer": check_initializer,
     "schedule": check_schedule,
+    "backend": check_backend,
     "metric": check_metric,
 }
 """The behavioural check of each kind; other kinds get :func:`check_schema` only."""
