@@ -58,7 +58,8 @@ def test_every_trial_is_recorded_with_its_status_and_reason(swept: tuple[Path, d
     for lr in (0.3, 1.0e100):  # found before anything was submitted: no worker, no time
         invalid = records[(lr, 0)]
         assert invalid["status"] == "invalid" and "worker" not in invalid
-        assert "model.layers[0].units" in invalid["reason"] and "minimum" in invalid["reason"]
+        expected = "params.model.layers[0].units = 0: model.layers[0].units: must be at least 1, got 0"
+        assert invalid["reason"].endswith(expected)
     trials = result["trials"]
     assert trials[0]["status"] == "ok" and sorted(t["status"] for t in trials[1:]) == ["failed", "invalid", "invalid"]
     assert trials[0]["objective"] == ok["metrics"]["dev"]["accuracy"] and trials[0]["rank"] == 1
