@@ -331,6 +331,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     pyplot()  # fail early, with the install hint, when matplotlib is missing
     registry = _plugins(args).registry
+    if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind)
+        _output(args.output, [args.target])
+        return int(args.plot_kinds[args.what](args, _plugins(args)))
     if args.what == "activation":
         from nn_core.plotting.activation import activation_from_text, plot_activation
         from nn_core.spec.schema import default_backend
@@ -631,7 +634,8 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
     p.add_argument("--backend", default=None, help="backend of the activation (default: the default backend)")
-    p.set_defaults(func=cmd_plot)
+    # plugins may add kinds (nn_core.commands.add_plot_kind), so `nn plot` loads their commands
+    p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={}, extended_by_plugins=True)
 
     p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
     _add_spec_args(p)

@@ -64,6 +64,11 @@ class Model:
         network = self.network
         return np.asarray(network.predict_proba(network.to_backend(self._inputs(X))), dtype=np.float64)
 
+    def loss(self, X: Any, y: np.ndarray) -> float:
+        """The training loss (with weight penalties) on raw features ``X`` and targets ``y``."""
+        network = self.network
+        return float(network.loss(network.to_backend(self._inputs(X)), network.prepare_targets(y)))
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, one column per class (also for a binary model's single sigmoid unit).
 
@@ -266,4 +271,8 @@ def load_model(
 
         registry = resolve(plugins).registry
     arrays, meta = read_archive(path, "model")
+    if "ensemble" in meta:
+        from nn_core.ensemble import restore_ensemble
+
+        return restore_ensemble(arrays, meta, registry, f"model file {path}", backend)  # type: ignore[return-value]
     return restore_model(arrays, meta, registry, f"model file {path}", backend)
