@@ -22,7 +22,7 @@ LINT_PATHS = ("packages", "tests", "benchmarks", "examples", "noxfile.py", ".ci"
 RUFF = "ruff==0.17.6"  # keep in step with tox.ini
 MYPY = ("mypy==2.4.1", "pytest>=8", "types-PyYAML", "types-jsonschema", "scipy-stubs")
 
-nox.options.sessions = ["lint", "type", "tests", "numba", "sklearn", "integration", "plugin", "no-plugin"]
+nox.options.sessions = ["lint", "type", "tests", "torch", "numba", "sklearn", "integration", "plugin", "no-plugin"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -93,6 +93,18 @@ def plugin(session: nox.Session) -> None:
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
 
 
+TORCH = ROOT / "packages" / "nn-torch"
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def torch(session: nox.Session) -> None:
+    """nn-torch on CPU torch (its wheel is on disk for Python 3.11 only): components against nn-numpy,
+    equivalence over specs/, model portability, nn export."""
+    install(session, (*BASE, TORCH), *TEST_DEPS, "torch==2.13.0")
+    session.chdir(TORCH)
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]))
+
+
 @nox.session(python=DEFAULT_PYTHON)
 def numba(session: nox.Session) -> None:
     """nn-numpy with numba's fused kernels: bit-identical to the reference kernels, imported lazily."""
@@ -132,7 +144,7 @@ def lint(session: nox.Session) -> None:
 def type_check(session: nox.Session) -> None:
     """Type-check the packages' sources with mypy (settings and files in mypy.ini)."""
     folders = [f"{Package.CORE.folder}[plot]", str(Package.NUMPY.folder), str(Package.DATASETS.folder)]
-    folders.append(f"{Package.SWEEP.folder}[tpe]")
+    folders += [f"{Package.SWEEP.folder}[tpe]", str(TORCH), "torch==2.13.0"]
     session.install(*MYPY, *folders)
     session.chdir(ROOT)
     session.run("mypy", *session.posargs)
@@ -142,6 +154,6 @@ def type_check(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run `python benchmarks/run.py` against installed builds, with PyTorch (the CPU build on
     disk), scikit-learn and mlxtend installed here only (not in the default run)."""
-    install(session, BASE, "torch==2.13.0", "scikit-learn", "mlxtend")
+    install(session, (*BASE, Package.SWEEP, TORCH), "torch==2.13.0", "scikit-learn", "mlxtend", "numba>=0.59")
     session.chdir(ROOT)
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
