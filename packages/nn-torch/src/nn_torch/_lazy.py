@@ -13,6 +13,12 @@ Each module does::
 so type checkers see the real module, and at run time the first attribute
 read (``torch.float64``) imports it. Every attribute read is then cached on
 the proxy, so the hot loop pays a plain attribute lookup, not ``__getattr__``.
+
+A torch that is installed but fails to import (a CUDA build missing its
+libraries, a wheel built against another numpy) passes the plugin's cheap
+``find_spec`` check, so the failure surfaces here, at first use: it becomes
+one :class:`~nn_core.errors.PluginError` line naming the cause and the way
+out, not an "internal error" from deep inside model loading.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 from typing import Any
+
+from nn_core.errors import PluginError, exception_line
 
 
 class _LazyModule:
@@ -32,7 +40,13 @@ class _LazyModule:
             raise AttributeError(attr)
         module = self._module
         if module is None:
-            module = self._module = importlib.import_module(self._name)
+            try:
+                module = self._module = importlib.import_module(self._name)
+            except Exception as exc:  # ImportError, OSError (missing .so), RuntimeError from its init
+                raise PluginError(
+                    f"torch is installed but `import {self._name}` fails ({exception_line(exc)}); "
+                    "reinstall torch, or pick another backend (--backend numpy, --set backend=numpy)"
+                ) from exc
         value = getattr(module, attr)
         setattr(self, attr, value)
         return value
