@@ -59,7 +59,6 @@ def test_without_torch_the_plugin_reports_one_line_and_registers_nothing() -> No
     )
 
 
-
 def test_a_torch_that_fails_to_import_is_one_line(tmp_path: Path) -> None:
     """A broken torch (installed, but ``import torch`` raises) passes the plugin's cheap
     ``find_spec`` check; evaluating a torch-trained model then names the failure in one
