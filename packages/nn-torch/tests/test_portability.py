@@ -202,3 +202,17 @@ def test_a_model_trained_on_cuda_runs_on_the_cpu_here(tmp_path: Path) -> None:
     done = nn("evaluate", "model.nn", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "was trained on device 'cuda', which this machine lacks; running it on 'cpu'" in done.stderr
+
+
+def test_a_numpy_checkpoint_resumed_on_torch_is_refused_naming_the_backend(tmp_path: Path) -> None:
+    """Checkpoints are not backend-portable (generator states differ); the refusal says why."""
+    (tmp_path / "spec.json").write_text(json.dumps({**SPEC, "training": {"epochs": 2, "batch_size": 32}}))
+    done = nn("train", "spec.json", "-q", "--set", "training.checkpoint.dir=ck", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    done = nn("train", "spec.json", "-q", "--set", "backend=torch", "--resume", "ck/epoch-000001.ckpt", cwd=tmp_path)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "nn: error: checkpoint ck/epoch-000001.ckpt was written for a different spec (backend: 'numpy' there, "
+        "'torch' now); only optimizer.lr and training.{callbacks, checkpoint, early_stopping, epochs, log} "
+        "may change when resuming"
+    ]

@@ -40,6 +40,32 @@ def _comparable(document: Any) -> Any:
     return doc
 
 
+def _first_difference(old: Any, new: Any, path: str = "") -> str | None:
+    """The first spec path where two documents differ, as ``path: OLD there, NEW now``.
+
+    A resume refused on a changed backend, dtype or layer then says which,
+    instead of leaving the user to diff two specs by eye.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*old, *(k for k in new if k not in old)]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in old or key not in new:
+                then = repr(old[key]) if key in old else "unset"
+                now = repr(new[key]) if key in new else "unset"
+                return f"{where}: {then} there, {now} now"
+            found = _first_difference(old[key], new[key], where)
+            if found:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = _first_difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return None if old == new else f"{path or 'spec'}: {old!r} there, {new!r} now"
+
+
 def save_checkpoint(path: str | os.PathLike[str], run: Any, loop_state: dict[str, Any]) -> None:
     """Write the run's full state to exactly ``path`` (atomically).
 
@@ -101,9 +127,11 @@ def restore(experiment: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
             f"checkpoint {path} was written by nn-core 0.1 (plugin contract v1), whose random-generator "
             "state this nn cannot restore exactly; train again from the spec (docs/plugins.md#contract-v2)"
         )
-    if _comparable(meta.get("spec", {})) != _comparable(experiment.spec.document):
+    then, now = _comparable(meta.get("spec", {})), _comparable(experiment.spec.document)
+    if then != now:
         raise NNError(
-            f"checkpoint {path} was written for a different spec; only optimizer.lr and training."
+            f"checkpoint {path} was written for a different spec ({_first_difference(then, now)}); "
+            "only optimizer.lr and training."
             f"{{{', '.join(sorted(RESUMABLE_DIFFERENCES))}}} may change when resuming"
         )
     if meta.get("data_hash") != experiment.data_hash:
