@@ -86,6 +86,88 @@ INLINE: dict[str, dict[str, Any]] = {
         "optimizer": {"type": "adamw", "lr": 0.01},
         "training": {"epochs": 60, "batch_size": 40},
     },
+    # From the hidden-spec audit: per-layer l1 beside a model l2, leaky_relu's alpha, batch
+    # norm, nesterov under a cosine schedule, a summed loss and a ragged last batch (203 / 25).
+    "nesterov-cosine-ragged-l1l2": {
+        "seed": 9,
+        "data": {"dataset": {"type": "blobs", "n_samples": 203, "centers": 4, "n_features": 3, "seed": 5}},
+        "model": {
+            "regularizer": {"type": "l2", "lambda": 1e-3},
+            "layers": [
+                _dense(16, {"type": "leaky_relu", "alpha": 0.2}, regularizer={"type": "l1", "lambda": 5e-4}),
+                {"type": "batch_norm"},
+                _dense(4, "softmax"),
+            ],
+        },
+        "loss": {"type": "categorical_cross_entropy", "reduction": "sum"},
+        "optimizer": {"type": "sgd", "lr": 0.002, "momentum": 0.9, "nesterov": True},
+        "schedule": {"type": "cosine", "t_max": 80, "min_lr": 1e-4},
+        "training": {"epochs": 100, "batch_size": 25},
+    },
+    # Class weights, rmsprop's rho, an exponential schedule, clip_norm, dev/test splits.
+    "iris-rmsprop-classweight-clipnorm": {
+        "seed": 12,
+        "data": {"dataset": "iris", "scale": "standard", "split": {"dev": 0.2, "test": 0.1}},
+        "model": {"layers": [_dense(8, "tanh"), _dense(3, "softmax")]},
+        "loss": {"type": "categorical_cross_entropy", "class_weight": [1.0, 2.0, 0.5]},
+        "optimizer": {"type": "rmsprop", "lr": 0.003, "rho": 0.95},
+        "schedule": {"type": "exponential", "gamma": 0.98},
+        "training": {"epochs": 100, "batch_size": 16, "clip_norm": 0.5},
+    },
+    # Adagrad with clip_value, an inverse_time schedule and a per-layer l2 before batch norm.
+    "adagrad-clipvalue-inverse-time": {
+        "seed": 21,
+        "data": {"dataset": {"type": "blobs", "n_samples": 300, "centers": 5, "n_features": 6, "seed": 8}},
+        "model": {
+            "layers": [
+                _dense(24, "relu", regularizer={"type": "l2", "lambda": 1e-4}),
+                {"type": "batch_norm", "momentum": 0.95},
+                _dense(5, "softmax"),
+            ]
+        },
+        "loss": "categorical_cross_entropy",
+        "optimizer": {"type": "adagrad", "lr": 0.05},
+        "schedule": {"type": "inverse_time", "decay": 0.05},
+        "training": {"epochs": 60, "batch_size": 64, "clip_value": 0.1},
+    },
+    # Weighted binary cross-entropy on one sigmoid unit, adamw's weight_decay, early stopping.
+    "adamw-bce-weighted-early-stopping": {
+        "seed": 31,
+        "data": {"dataset": {"type": "moons", "n_samples": 160, "noise": 0.3, "seed": 6}, "split": {"dev": 0.25}},
+        "model": {"layers": [_dense(12, "gelu"), _dense(1, "sigmoid")]},
+        "loss": {"type": "binary_cross_entropy", "class_weight": [2.0, 1.0]},
+        "optimizer": {"type": "adamw", "lr": 0.02, "weight_decay": 0.01},
+        "training": {"epochs": 100, "batch_size": 17, "early_stopping": {"patience": 5, "min_delta": 1e-4}},
+    },
+    # A plateau schedule reading dev.loss, mse on softmax outputs, a constant bias, minmax scaling.
+    "plateau-mse-minmax": {
+        "seed": 17,
+        "data": {
+            "dataset": {"type": "blobs", "n_samples": 150, "centers": 3, "seed": 9},
+            "scale": "minmax",
+            "split": {"dev": 0.2},
+        },
+        "model": {
+            "layers": [
+                _dense(8, "sigmoid", bias_init={"type": "constant", "value": 0.1}),
+                {"type": "batch_norm", "momentum": 0.5},
+                _dense(3, "softmax"),
+            ]
+        },
+        "loss": "mse",
+        "optimizer": {"type": "sgd", "lr": 0.01},
+        "schedule": {"type": "plateau", "monitor": "dev.loss", "patience": 3, "factor": 0.5},
+        "training": {"epochs": 100, "batch_size": "full"},
+    },
+    # L-BFGS through the minimizer boundary, softplus, two sigmoid units under a summed BCE.
+    "lbfgs-softplus-bce-sum": {
+        "seed": 5,
+        "data": {"dataset": {"type": "circles", "n_samples": 120, "noise": 0.1, "seed": 3}, "scale": "standard"},
+        "model": {"layers": [_dense(6, "softplus"), _dense(2, "sigmoid")]},
+        "loss": {"type": "binary_cross_entropy", "reduction": "sum"},
+        "optimizer": {"type": "lbfgs", "max_iter": 30, "memory": 5},
+        "training": {"epochs": 1},
+    },
 }
 
 
