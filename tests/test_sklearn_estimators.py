@@ -277,11 +277,26 @@ def test_unknown_override_key_is_one_line_naming_it(moons: tuple[np.ndarray, np.
         NNClassifier(spec=3).fit(X, y)
 
 
-def test_output_layer_that_does_not_fit_the_classes(moons: tuple[np.ndarray, np.ndarray]) -> None:
+def test_spec_output_layer_is_sized_to_the_targets(moons: tuple[np.ndarray, np.ndarray]) -> None:
+    """A spec's dense softmax (or regression) output takes the data's class (or target) count, as MLPClassifier's."""
     X, y = moons
+    labels = np.arange(300) % 3
+    fitted = NNClassifier(str(MOONS_L2), training__epochs=20, random_state=0).fit(X, labels)  # a 2-unit softmax
+    assert fitted.model_.spec.model.layers[-1].params["units"] == 3
+    assert fitted.predict_proba(X).shape == (300, 3)
+    assert set(fitted.predict(X)) <= {0, 1, 2}
+    three = NNClassifier(str(ROOT / "specs" / "moons-3-class.yaml"), training__epochs=20).fit(X, y)
+    assert three.model_.spec.model.layers[-1].params["units"] == 2  # a 3-unit softmax on two classes
+    assert three.predict_proba(X).shape == (300, 2)
+    two = NNRegressor(str(ROOT / "specs" / "welch-iris.yaml"), training__epochs=5).fit(X, np.column_stack([y, y]))
+    assert two.predict(X).shape == (300, 2)  # a 1-unit sigmoid output, one unit per target column
+    # Units the caller set are theirs, and a 1-unit sigmoid cannot become a softmax: named, not changed.
     message = r"last layer has 2 units but the targets need 3 \(set model__layers__1__units\)"
     with pytest.raises(ValueError, match=message):
-        NNClassifier(str(MOONS_L2), training__epochs=1).fit(X, np.arange(300) % 3)
+        NNClassifier(str(MOONS_L2), model__layers__1__units=2, training__epochs=1).fit(X, labels)
+    sigmoid = {"type": "dense", "units": 1, "activation": "sigmoid"}
+    with pytest.raises(ValueError, match=r"last layer has 1 units but the targets need 3"):
+        NNClassifier(model__layers__1=sigmoid, loss="binary_cross_entropy", training__epochs=1).fit(X, labels)
 
 
 # -- model files, pickling, the CLI ----------------------------------------------------------------

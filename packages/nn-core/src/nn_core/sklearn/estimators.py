@@ -30,7 +30,7 @@ import numpy as np
 
 from nn_core.errors import NNError
 from nn_core.sklearn.inputs import as_targets, check_features, check_finite_targets
-from nn_core.sklearn.spec_params import build_spec, seed_from
+from nn_core.sklearn.spec_params import OutputSize, build_spec, seed_from
 from nn_core.spec import SpecError
 
 if TYPE_CHECKING:
@@ -157,6 +157,7 @@ class _NNEstimator:
                 arrays=arrays,
                 seed=seed_from(self.random_state),
                 registry=plugins.registry,
+                outputs=self._output_size(),
             )
         except SpecError as exc:
             raise ParameterError(exc.issues) from None
@@ -186,6 +187,10 @@ class _NNEstimator:
             )
 
     def _expected_outputs(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _output_size(self) -> OutputSize:
+        """How a spec's dense output layer is sized to the targets (see :func:`size_output_layer`)."""
         raise NotImplementedError
 
     def _metadata(self) -> dict[str, Any]:
@@ -310,6 +315,9 @@ class _Classifier(_NNEstimator):
         k = len(self.classes_)
         return (1, 2) if k == 2 else (k,)
 
+    def _output_size(self) -> OutputSize:
+        return OutputSize(max(len(self.classes_), 2), self._expected_outputs(), frozenset({"softmax"}))
+
     def _metadata(self) -> dict[str, Any]:
         classes = self.classes_
         storable = all(isinstance(c, (str, int, float, bool, np.generic)) for c in classes)
@@ -364,6 +372,9 @@ class _Regressor(_NNEstimator):
 
     def _expected_outputs(self) -> tuple[int, ...]:
         return (self.n_outputs_,)
+
+    def _output_size(self) -> OutputSize:
+        return OutputSize(self.n_outputs_, self._expected_outputs(), None)
 
     def _metadata(self) -> dict[str, Any]:
         return {**super()._metadata(), "n_outputs": self.n_outputs_, "targets_2d": self._targets_2d}
