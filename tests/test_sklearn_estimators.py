@@ -299,6 +299,27 @@ def test_spec_output_layer_is_sized_to_the_targets(moons: tuple[np.ndarray, np.n
         NNClassifier(model__layers__1=sigmoid, loss="binary_cross_entropy", training__epochs=1).fit(X, labels)
 
 
+def test_whole_layers_override_is_sized_like_a_spec(moons: tuple[np.ndarray, np.ndarray]) -> None:
+    X, _ = moons
+    layers = [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.2}]
+    softmax = {"type": "dense", "units": 2, "activation": "softmax"}
+    fitted = NNClassifier(model__layers=[*layers, softmax], training__epochs=5).fit(X, np.arange(300) % 4)
+    assert fitted.predict_proba(X).shape == (300, 4)
+    identity = {"type": "dense", "units": 1}
+    targets = np.column_stack([X[:, 0], X[:, 1], X.sum(axis=1)])
+    regressor = NNRegressor(model__layers=[*layers, identity], training__epochs=5).fit(X, targets)
+    assert regressor.predict(X).shape == (300, 3)
+
+
+def test_data_the_spec_cannot_split_is_a_value_error(moons: tuple[np.ndarray, np.ndarray]) -> None:
+    """scikit-learn's tools (and its check_fit2d_1sample) expect ValueError for unusable data; nn's DataError too."""
+    X, _ = moons
+    estimator = NNRegressor(data__split={"dev": 0.2}, training__epochs=2)
+    with pytest.raises(ValueError, match=r"^data\.split: the dev split of 1 samples is empty") as caught:
+        estimator.fit(X[:1], [0.5])
+    assert isinstance(caught.value, NNError) and "\n" not in str(caught.value)
+
+
 # -- model files, pickling, the CLI ----------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from nn_core.errors import NNError
+from nn_core.errors import DataError, NNError
 from nn_core.sklearn.inputs import as_targets, check_features, check_finite_targets
 from nn_core.sklearn.spec_params import OutputSize, build_spec, seed_from
 from nn_core.spec import SpecError
@@ -41,6 +41,11 @@ PUBLIC_PARAMS = ("spec", "random_state")
 
 class ParameterError(SpecError, ValueError):
     """An estimator parameter (or the spec it names) that nn rejects: one line per problem, naming the parameter."""
+
+
+class FitDataError(DataError, ValueError):
+    """X, y that the spec cannot train on (too few samples for its split, ...): a ValueError, as scikit-learn's
+    tools expect of bad data (its checks, ``GridSearchCV(error_score=...)``), and still nn's one-line DataError."""
 
 
 class NotFittedError(NNError, ValueError, AttributeError):
@@ -162,7 +167,12 @@ class _NNEstimator:
         except SpecError as exc:
             raise ParameterError(exc.issues) from None
         self._check_outputs(spec, plugins.registry)
-        experiment = build(spec, data=Data(X, targets, class_names), plugins=plugins)
+        try:
+            experiment = build(spec, data=Data(X, targets, class_names), plugins=plugins)
+        except DataError as exc:
+            if isinstance(exc, ValueError):
+                raise
+            raise FitDataError(str(exc)) from None
         run = train(experiment, plugins=plugins)
         model = model_from_run(run)
         extra = self._metadata()

@@ -92,7 +92,8 @@ def size_output_layer(document: Any, outputs: OutputSize, set_paths: list[tuple[
     classes with a 3-unit softmax. Left alone, so that ``fit`` still names
     the parameter to set: a last layer that is not a dense one, an activation
     that cannot simply grow (a 1-unit sigmoid under binary cross-entropy),
-    and units the caller set explicitly (``model__layers__1__units=2``).
+    and units the caller set on their own (``model__layers__1__units=2``; a whole ``model__layers`` list
+    is sized like a spec's).
     """
     model = document.get("model") if isinstance(document, Mapping) else None
     layers = model.get("layers") if isinstance(model, Mapping) else None
@@ -104,8 +105,8 @@ def size_output_layer(document: Any, outputs: OutputSize, set_paths: list[tuple[
         return
     if outputs.activations is not None and _activation_name(last) not in outputs.activations:
         return
-    explicit = {("model",), ("model", "layers"), ("model", "layers", len(layers) - 1), ("model", "layers", -1)}
-    if any(path[:3] in explicit and (len(path) < 4 or path[3] == "units") for path in set_paths):
+    explicit = {("model", "layers", len(layers) - 1, "units"), ("model", "layers", -1, "units")}
+    if any(path in explicit for path in set_paths):
         return
     last["units"] = outputs.units
 
