@@ -290,7 +290,12 @@ def test_spec_output_layer_is_sized_to_the_targets(moons: tuple[np.ndarray, np.n
     assert three.predict_proba(X).shape == (300, 2)
     two = NNRegressor(str(ROOT / "specs" / "welch-iris.yaml"), training__epochs=5).fit(X, np.column_stack([y, y]))
     assert two.predict(X).shape == (300, 2)  # a 1-unit sigmoid output, one unit per target column
-    # Units the caller set are theirs, and a 1-unit sigmoid cannot become a softmax: named, not changed.
+    # A 1-unit sigmoid under binary cross-entropy on three classes: a softmax under categorical cross-entropy.
+    spirals = NNClassifier(str(ROOT / "specs" / "spirals.yaml"), training__epochs=20).fit(X, labels)
+    assert spirals.model_.spec.model.layers[-1].params["units"] == 3
+    assert spirals.model_.metadata["spec"]["loss"]["type"] == "categorical_cross_entropy"
+    assert np.allclose(spirals.predict_proba(X).sum(axis=1), 1.0)
+    # Units, an output activation or a loss the caller set are theirs: named, not changed.
     message = r"last layer has 2 units but the targets need 3 \(set model__layers__1__units\)"
     with pytest.raises(ValueError, match=message):
         NNClassifier(str(MOONS_L2), model__layers__1__units=2, training__epochs=1).fit(X, labels)

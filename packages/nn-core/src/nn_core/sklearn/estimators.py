@@ -326,7 +326,8 @@ class _Classifier(_NNEstimator):
         return (1, 2) if k == 2 else (k,)
 
     def _output_size(self) -> OutputSize:
-        return OutputSize(max(len(self.classes_), 2), self._expected_outputs(), frozenset({"softmax"}))
+        k = len(self.classes_)
+        return OutputSize(max(k, 2), self._expected_outputs(), frozenset({"softmax"}), sigmoid_to_softmax=k > 2)
 
     def _metadata(self) -> dict[str, Any]:
         classes = self.classes_

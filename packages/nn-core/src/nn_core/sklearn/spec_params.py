@@ -74,6 +74,7 @@ class OutputSize:
     units: int
     allowed: tuple[int, ...]
     activations: frozenset[str] | None
+    sigmoid_to_softmax: bool = False  # more than two classes: a 1-unit sigmoid output may become a softmax
 
 
 def _activation_name(layer: Mapping[str, Any]) -> str:
@@ -91,9 +92,12 @@ def size_output_layer(document: Any, outputs: OutputSize, set_paths: list[tuple[
     ``NNClassifier("specs/moons-l2.yaml")`` (a 2-unit softmax) fits three
     classes with a 3-unit softmax. Left alone, so that ``fit`` still names
     the parameter to set: a last layer that is not a dense one, an activation
-    that cannot simply grow (a 1-unit sigmoid under binary cross-entropy),
-    and units the caller set on their own (``model__layers__1__units=2``; a whole ``model__layers`` list
-    is sized like a spec's).
+    that cannot simply grow, and units the caller set on their own
+    (``model__layers__1__units=2``; a whole ``model__layers`` list is sized
+    like a spec's). A 1-unit sigmoid under binary cross-entropy (spirals.yaml)
+    on more than two classes becomes a softmax under categorical
+    cross-entropy, MLPClassifier's logistic-or-softmax rule, unless the caller
+    set that layer's activation or the loss.
     """
     model = document.get("model") if isinstance(document, Mapping) else None
     layers = model.get("layers") if isinstance(model, Mapping) else None
@@ -103,12 +107,33 @@ def size_output_layer(document: Any, outputs: OutputSize, set_paths: list[tuple[
     units = last.get("units")
     if last.get("type") != "dense" or not isinstance(units, int) or units in outputs.allowed:
         return
-    if outputs.activations is not None and _activation_name(last) not in outputs.activations:
+    last_paths = {("model", "layers", len(layers) - 1), ("model", "layers", -1)}
+    if any(path[:3] in last_paths and path[3:] == ("units",) for path in set_paths):
         return
-    explicit = {("model", "layers", len(layers) - 1, "units"), ("model", "layers", -1, "units")}
-    if any(path in explicit for path in set_paths):
-        return
-    last["units"] = outputs.units
+    if outputs.activations is None or _activation_name(last) in outputs.activations:
+        last["units"] = outputs.units
+    elif (
+        outputs.sigmoid_to_softmax and _binary_output(document, last) and not _caller_set_output(set_paths, last_paths)
+    ):
+        last["units"] = outputs.units
+        last["activation"] = "softmax"
+        loss = document["loss"]
+        if isinstance(loss, dict):
+            loss["type"] = "categorical_cross_entropy"  # keeps its reduction
+        else:
+            document["loss"] = "categorical_cross_entropy"
+
+
+def _caller_set_output(set_paths: list[tuple[str | int, ...]], last_paths: set[tuple[str | int, ...]]) -> bool:
+    """The caller chose the loss or the output layer's activation themselves: theirs to change, not ours."""
+    return any(path[:1] == ("loss",) or (path[:3] in last_paths and path[3:4] == ("activation",)) for path in set_paths)
+
+
+def _binary_output(document: Mapping[str, Any], last: Mapping[str, Any]) -> bool:
+    """One sigmoid unit under plain binary cross-entropy: the two-class form of a softmax output."""
+    loss = document.get("loss")
+    name = loss.get("type") if isinstance(loss, Mapping) else loss
+    return last.get("units") == 1 and last.get("activation") == "sigmoid" and name == "binary_cross_entropy"
 
 
 def base_document(spec: Any, default: dict[str, Any], estimator: str) -> Document:
