@@ -376,13 +376,21 @@ def test_nn_evaluate_needs_data_spec_and_uses_it(tmp_path: Path, capsys: pytest.
     assert code == 1 and out == ""
     assert err == (
         "nn: error: data.dataset 'arrays' stands for the arrays passed to NNClassifier.fit(X, y), which no file "
-        "holds; to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data\n"
+        "holds; to evaluate a model trained on them, pass --set 'data.dataset={type: csv, path: FILE, label: COLUMN}' "
+        "or --data SPEC (a whole spec whose data section loads them)\n"
     )
     code, out, err = nn("evaluate", str(path), "--data", str(MOONS_L2), "--json", capsys=capsys)
     assert code == 0, err
     report = json.loads(out)
     assert report["train"]["accuracy"] == pytest.approx(estimator.score(data.X, data.y), abs=1e-12)
     assert report["train"]["samples"] == 200
+
+    labelled = tmp_path / "labelled.csv"  # what the error's first hint says, followed to the letter
+    np.savetxt(labelled, np.column_stack([data.X, data.y]), delimiter=",", header="a,b,y", comments="")
+    dataset = f"data.dataset={{type: csv, path: {labelled}, label: y}}"
+    code, out, err = nn("evaluate", str(path), "--set", dataset, "--json", capsys=capsys)
+    assert code == 0, err
+    assert json.loads(out)["train"]["accuracy"] == pytest.approx(estimator.score(data.X, data.y), abs=1e-12)
 
     inputs = tmp_path / "inputs.csv"
     np.savetxt(inputs, data.X[:10], delimiter=",", header="a,b", comments="")
