@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import stat
 import sys
 import warnings
 from collections.abc import Sequence
@@ -347,8 +348,10 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 
 def _is_model_file(path: str) -> bool:
-    """Model files are zip archives; specs are text."""
+    """Model files are zip archives; specs are text (and a FIFO or device is never a model file)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # opening a FIFO would wait for a writer
+            return False
         with open(path, "rb") as f:
             return f.read(2) == b"PK"
     except OSError:

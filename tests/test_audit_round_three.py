@@ -1,0 +1,71 @@
+"""Inputs a second hostile audit tried after issue 12: each was a hang, a clobbered file or an internal error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nn_core import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = (
+    "name: s\nseed: 0\ndata: {dataset: {type: moons, n_samples: 60, noise: 0.2, seed: 0}}\n"
+    "model: {layers: [{type: dense, units: 4, activation: tanh}, {type: dense, units: 2, activation: softmax}]}\n"
+    "loss: categorical_cross_entropy\noptimizer: {type: sgd, lr: 0.1}\ntraining: {epochs: 4, batch_size: full}\n"
+)
+
+
+def nn_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """A separate process with a timeout: a blocking open must fail the test, not hang it."""
+    return subprocess.run([sys.executable, "-m", "nn_core.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("trained")
+    spec, model = folder / "s.yaml", folder / "m.nn"
+    spec.write_text(SMALL)
+    assert cli.main(["train", str(spec), "-q", "-o", str(model)]) == 0
+    return {"spec": spec, "model": model}
+
+
+def test_resume_from_a_fifo_is_refused_without_blocking(trained: dict[str, Path], tmp_path: Path) -> None:
+    fifo = tmp_path / "ck.fifo"
+    os.mkfifo(fifo)
+    result = nn_process("train", str(trained["spec"]), "-q", "-o", str(tmp_path / "r.nn"), "--resume", str(fifo))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"nn: error: {fifo} is not a readable nn checkpoint file (not a regular file)"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "summary"])
+def test_a_fifo_as_model_file_is_refused_without_blocking(command: str, tmp_path: Path) -> None:
+    fifo = tmp_path / "model.fifo"
+    os.mkfifo(fifo)
+    result = nn_process(command, str(fifo))
+    assert result.returncode in (1, 2)
+    assert result.stderr.startswith(f"nn: error: {fifo}"), result.stderr
+
+
+def test_a_spec_fifo_without_writer_reads_as_empty_instead_of_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "spec.yaml"
+    os.mkfifo(fifo)
+    result = nn_process("validate", str(fifo))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == f"nn: error: {fifo}: missing required key 'data'"
+
+
+def test_a_spec_from_a_pipe_with_a_writer_is_still_read(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m nn_core.cli validate <(printf %s \"$SPEC\")"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SPEC": SMALL},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
