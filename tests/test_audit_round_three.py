@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -61,7 +60,7 @@ def test_a_spec_fifo_without_writer_reads_as_empty_instead_of_hanging(tmp_path: 
 
 def test_a_spec_from_a_pipe_with_a_writer_is_still_read(tmp_path: Path) -> None:
     result = subprocess.run(
-        ["bash", "-c", f"{sys.executable} -m nn_core.cli validate <(printf %s \"$SPEC\")"],
+        ["bash", "-c", f'{sys.executable} -m nn_core.cli validate <(printf %s "$SPEC")'],
         capture_output=True,
         text=True,
         timeout=60,
