@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,38 @@ def test_a_spec_from_a_pipe_with_a_writer_is_still_read(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+@pytest.mark.parametrize("minimizer", ["bfgs", "lbfgs"])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (
+            "schedule={type: step, step_size: 2, gamma: 0.5}",
+            "schedule: {m} chooses its own step lengths by line search, so a learning-rate schedule does not apply; "
+            "use a step optimizer (sgd, adam, ...) or remove it",
+        ),
+        (
+            "training.batch_size=16",
+            "training.batch_size: {m} minimizes the full-batch loss, so batches of 16 (of 60 training samples) do "
+            "not apply; use batch_size: full or a step optimizer (sgd, adam, ...)",
+        ),
+    ],
+)
+def test_quasi_newton_refuses_settings_it_would_silently_ignore(
+    minimizer: str, setting: str, message: str, tmp_path: Path, capsys: Any
+) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SMALL)
+    code = cli.main(["train", str(spec), "-q", "-o", str(tmp_path / "m.nn"), "--set", f"optimizer={minimizer}",
+                     "--set", setting])  # fmt: skip
+    assert code == 1
+    assert capsys.readouterr().err.strip() == "nn: error: " + message.format(m=minimizer)
+    assert not (tmp_path / "m.nn").exists()
+
+
+def test_quasi_newton_accepts_a_batch_as_large_as_the_training_set(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SMALL)
+    args = ["train", str(spec), "-q", "-o", str(tmp_path / "m.nn"), "--set", "optimizer=lbfgs"]
+    assert cli.main([*args, "--set", "training.batch_size=60"]) == 0

@@ -176,8 +176,26 @@ def build(
         optimizer = ClippedOptimizer(optimizer, norm=clip_norm, value=clip_value)
     if isinstance(optimizer, StepOptimizer):
         network.setup_optimizer(optimizer)
+    else:
+        _refuse_step_only_settings(spec, len(splits["train"].data.X))
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
     metrics = {m.type: instantiate(m, registry, spec.backend) for m in spec.metrics}
     return Experiment(
         spec, registry, network, optimizer, schedule, metrics, splits, scaler, data.classes, data_hash(data)
     )
+
+
+def _refuse_step_only_settings(spec: Spec, n_train: int) -> None:
+    """A closure minimizer (bfgs, lbfgs) would silently ignore a schedule or mini-batches: refuse them."""
+    kind = spec.optimizer.type
+    if spec.schedule is not None:
+        raise NNError(
+            f"schedule: {kind} chooses its own step lengths by line search, so a learning-rate schedule does not "
+            "apply; use a step optimizer (sgd, adam, ...) or remove it"
+        )
+    batch = spec.training.batch_size
+    if batch is not None and batch < n_train:
+        raise NNError(
+            f"training.batch_size: {kind} minimizes the full-batch loss, so batches of {batch} (of {n_train} "
+            "training samples) do not apply; use batch_size: full or a step optimizer (sgd, adam, ...)"
+        )
