@@ -104,3 +104,30 @@ def test_quasi_newton_accepts_a_batch_as_large_as_the_training_set(tmp_path: Pat
     spec.write_text(SMALL)
     args = ["train", str(spec), "-q", "-o", str(tmp_path / "m.nn"), "--set", "optimizer=lbfgs"]
     assert cli.main([*args, "--set", "training.batch_size=60"]) == 0
+
+
+def test_mse_on_more_classes_than_output_units_is_refused_before_writing_an_unloadable_model(
+    tmp_path: Path, capsys: Any
+) -> None:
+    rows = ["a,b,y"] + [f"{i / 10},{-i / 10},{('0', '1', 'nan')[i % 3]}" for i in range(30)]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    spec = tmp_path / "r.yaml"
+    spec.write_text(
+        f"name: r\ndata: {{dataset: {{type: csv, path: '{tmp_path / 'd.csv'}', label: y}}}}\n"
+        "model: {layers: [{type: dense, units: 1, activation: identity}]}\n"
+        "loss: mse\noptimizer: sgd\ntraining: {epochs: 2}\n"
+    )
+    code = cli.main(["train", str(spec), "-q", "-o", str(tmp_path / "m.nn")])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "nn: error: model.layers[0] has 1 output unit but the data has 3 classes, so loss mse would train a "
+        "classifier nn cannot load: give the last layer one unit per class (model.layers[0].units: 3), or make "
+        "the label column numbers (label_type: number)"
+    )
+    assert not (tmp_path / "m.nn").exists()
+    # One unit per class trains a model that nn predict can load.
+    model = tmp_path / "m3.nn"
+    assert cli.main(["train", str(spec), "-q", "-o", str(model), "--set", "model.layers[0].units=3"]) == 0
+    (tmp_path / "in.csv").write_text("a,b\n0.1,0.2\n")
+    assert cli.main(["predict", str(model), str(tmp_path / "in.csv"), "-o", str(tmp_path / "p.csv")]) == 0
+    assert (tmp_path / "p.csv").read_text().splitlines()[0] == "label"
