@@ -131,3 +131,30 @@ def test_mse_on_more_classes_than_output_units_is_refused_before_writing_an_unlo
     (tmp_path / "in.csv").write_text("a,b\n0.1,0.2\n")
     assert cli.main(["predict", str(model), str(tmp_path / "in.csv"), "-o", str(tmp_path / "p.csv")]) == 0
     assert (tmp_path / "p.csv").read_text().splitlines()[0] == "label"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args", [["plugins"], ["schema"], ["--version"], ["evaluate", "MODEL", "--json"]])
+def test_standard_output_on_a_full_disk_is_one_line_not_an_internal_error(
+    args: list[str], trained: dict[str, Path]
+) -> None:
+    args = [str(trained["model"]) if a == "MODEL" else a for a in args]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "nn_core.cli", *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+    assert result.returncode == 1
+    assert result.stderr == "nn: error: cannot write to standard output: No space left on device\n"
+
+
+def test_version_into_a_closed_pipe_is_quiet() -> None:
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "nn_core.cli", "--version"], stdout=writer, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(writer)
+    assert result.returncode == 141
+    assert result.stderr == b""
