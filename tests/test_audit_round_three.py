@@ -158,3 +158,29 @@ def test_version_into_a_closed_pipe_is_quiet() -> None:
         os.close(writer)
     assert result.returncode == 141
     assert result.stderr == b""
+
+
+@pytest.mark.parametrize(
+    "loss, last, expected",
+    [
+        ("binary_cross_entropy", "{type: dense, units: 1, activation: relu}", "sigmoid"),
+        ("categorical_cross_entropy", "{type: dense, units: 2, activation: identity}", "softmax"),
+        ("categorical_cross_entropy", "{type: dense, units: 2, activation: {type: leaky_relu}}", "softmax"),
+    ],
+)
+def test_cross_entropy_of_outputs_that_are_not_probabilities_is_refused(
+    loss: str, last: str, expected: str, tmp_path: Path, capsys: Any
+) -> None:
+    # Before: relu + binary cross-entropy ended at loss 354 and accuracy 0.5, identity + categorical at a
+    # negative loss, both with exit 0.
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SMALL)
+    args = ["train", str(spec), "-q", "-o", str(tmp_path / "m.nn"), "--set", f"loss={loss}"]
+    code = cli.main([*args, "--set", f"model.layers[1]={last}"])
+    name = "leaky_relu" if "leaky" in last else last.split("activation: ")[1].rstrip("}")
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"nn: error: model.layers[1].activation is {name}, whose outputs are not probabilities, but {loss} takes "
+        f"probabilities: use activation {expected} in the last layer"
+    )
+    assert not (tmp_path / "m.nn").exists()
