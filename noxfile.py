@@ -22,7 +22,7 @@ LINT_PATHS = ("packages", "tests", "benchmarks", "examples", "noxfile.py", ".ci"
 RUFF = "ruff==0.17.6"  # keep in step with tox.ini
 MYPY = ("mypy==2.4.1", "pytest>=8", "types-PyYAML", "types-jsonschema", "scipy-stubs")
 
-nox.options.sessions = ["lint", "type", "tests", "integration", "plugin", "no-plugin"]
+nox.options.sessions = ["lint", "type", "tests", "numba", "sklearn", "integration", "plugin", "no-plugin"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -47,9 +47,9 @@ class Package(enum.Enum):
         return TEST_DEPS + ("scikit-learn",)
 
 
-def install(session: nox.Session, packages: tuple[Package, ...], *deps: str) -> None:
-    """Install ``deps`` and real builds of ``packages`` in one pip call, then check the env."""
-    folders = [str(package.folder) for package in packages]
+def install(session: nox.Session, packages: tuple[Package | Path, ...], *deps: str) -> None:
+    """Install ``deps`` and real builds of ``packages`` (or folders) in one pip call, then check the env."""
+    folders = [str(package.folder if isinstance(package, Package) else package) for package in packages]
     session.install(*deps, *folders)
     session.run("python", str(ROOT / ".ci" / "check_dists.py"), *folders)
 
@@ -82,6 +82,25 @@ def plugin(session: nox.Session) -> None:
     session.run("python", str(ROOT / ".ci" / "check_dists.py"), *folders)
     session.chdir(EXAMPLE)
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def numba(session: nox.Session) -> None:
+    """nn-numpy with numba's fused kernels: bit-identical to the reference kernels, imported lazily."""
+    install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "numba>=0.59")
+    session.chdir(Package.NUMPY.folder)
+    tests = ["tests", str(ROOT / "tests" / "test_kernels_startup.py"), str(ROOT / "tests" / "test_tutorial_000.py")]
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or tests))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def sklearn(session: nox.Session) -> None:
+    """NNClassifier/NNRegressor through scikit-learn's estimator checks, Pipelines and grid searches
+    (the example plugin installed, so a third party's components are used through them too)."""
+    install(session, (*Package, EXAMPLE), *TEST_DEPS, "scikit-learn", "pandas")
+    session.chdir(ROOT)
+    tests = ["tests/test_sklearn_estimators.py", "tests/test_sklearn_checks.py"]
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or tests))
 
 
 @nox.session(name="no-plugin", python=DEFAULT_PYTHON)

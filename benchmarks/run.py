@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # every scale
     python benchmarks/run.py tutorial mnist  # some of them
+    python benchmarks/run.py kernels         # nn-numpy's kernel sets: NN_KERNELS=numpy against numba
     nox -s bench                             # the same, in a fresh environment
 
 Each measurement runs in its own subprocess (``run.py --worker NAME``), so
@@ -27,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FASHION = Path("/usr/share/datasets/fashion-mnist")
-SCALES = ("tutorial", "mnist", "fashion", "kaggle", "startup")
+SCALES = ("tutorial", "mnist", "fashion", "kaggle", "startup", "kernels")
 
 
 # -- data ---------------------------------------------------------------------------
@@ -316,6 +317,203 @@ def worker_startup() -> dict[str, Any]:
     return {"seconds": statistics.median(walls)}
 
 
+# -- kernels: nn-numpy's reference kernels against numba's (NN_KERNELS) ----------------------
+
+
+def _tanh_exp_trick(Z: Any, out: Any) -> Any:
+    """tanh z = 2 / (1 + e^(−2z)) − 1 in six passes: what nn-numpy computed before np.tanh."""
+    import numpy as np
+
+    limit = 80.0 if out.dtype == np.float32 else 700.0
+    np.multiply(Z, -2.0, out=out)
+    np.minimum(out, limit, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(2.0, out, out=out)
+    out -= 1.0
+    return out
+
+
+def _adam_eleven_passes(params: Any, grads: Any, m: Any, v: Any, s: Any, t: int) -> None:
+    """Adam as nn-numpy shipped it before: eleven passes, eps rewritten (not bit-identical to the reference)."""
+    import math
+
+    import numpy as np
+
+    b1, b2, lr, eps = 0.9, 0.999, 1e-3, 1e-8
+    np.subtract(grads, m, out=s)
+    s *= 1 - b1
+    m += s
+    np.multiply(grads, grads, out=s)
+    s -= v
+    s *= 1 - b2
+    v += s
+    root = math.sqrt(1 - b2**t)
+    np.sqrt(v, out=s)
+    s += eps * root
+    np.divide(m, s, out=s)
+    s *= lr * root / (1 - b1**t)
+    params -= s
+
+
+def _best_us(f: Any, calls: int, repeat: int = 7) -> float:
+    """Best of ``repeat`` timings of ``calls`` calls, in microseconds per call."""
+    f()
+    best = min(_timed(lambda: [f() for _ in range(calls)]) for _ in range(repeat))
+    return best / calls * 1e6
+
+
+def worker_kernels_micro() -> dict[str, Any]:
+    """tanh: np.tanh against the exp trick; one Adam step: reference, numba, the old eleven passes."""
+    import numpy as np
+
+    from nn_numpy.activations import Tanh
+    from nn_numpy.kernels import kernels_named
+
+    rng = np.random.default_rng(0)
+    result: dict[str, Any] = {"seconds": 0.0}
+    for shape, dtype in (((800, 4), "float64"), ((128, 256), "float32")):
+        Z = rng.standard_normal(shape).astype(dtype)
+        out = np.empty_like(Z)
+        key = f"{shape[0]}x{shape[1]} {dtype}"
+        result[f"tanh np.tanh {key}"] = _best_us(lambda Z=Z, out=out: Tanh().forward(Z, out), 2000)
+        result[f"tanh exp trick {key}"] = _best_us(lambda Z=Z, out=out: _tanh_exp_trick(Z, out), 2000)
+    reference, fused = kernels_named("numpy"), kernels_named("numba")
+    for n in (1_000, 10_000, 100_000, 235_146, 1_000_000):
+        calls = max(20, 2_000_000 // n)
+        for label, kernels in (("reference", reference), ("numba", fused)):
+            p, g = rng.standard_normal(n).astype("float32"), rng.standard_normal(n).astype("float32")
+            m, v = np.zeros_like(p), np.zeros_like(p)
+            scratch = (np.empty_like(p), np.empty_like(p))
+
+            def step(kernels: Any = kernels, p: Any = p, g: Any = g, m: Any = m, v: Any = v, s: Any = scratch) -> None:
+                kernels.adam(p, g, m, v, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, t=10, scratch=s)
+
+            result[f"adam {label} {n}"] = _best_us(step, calls)
+        p, g = rng.standard_normal(n).astype("float32"), rng.standard_normal(n).astype("float32")
+        m, v, s = np.zeros_like(p), np.zeros_like(p), np.empty_like(p)
+        result[f"adam eleven-pass {n}"] = _best_us(
+            lambda p=p, g=g, m=m, v=v, s=s: _adam_eleven_passes(p, g, m, v, s, 10), calls
+        )
+    # Subnormal optimizer state (a dead unit's m decaying through 1e-38..1e-45): what an Adam step costs
+    # when a fifth of m is subnormal, against the same step on normal numbers.
+    n = 235_146
+    for label, kernels in (("reference", reference), ("numba", fused)):
+        for state in ("normal", "subnormal"):
+            p, g = rng.standard_normal(n).astype("float32"), rng.standard_normal(n).astype("float32")
+            m = np.full(n, 1e-3, dtype="float32")
+            if state == "subnormal":
+                g[: n // 5] = 0.0
+                m[: n // 5] = 1e-40  # zero gradient, m in the subnormal range, decaying by 0.9 per step
+            v = np.full(n, 1e-6, dtype="float32")
+            scratch = (np.empty_like(p), np.empty_like(p))
+            m0 = m.copy()
+
+            def subnormal_step(
+                kernels: Any = kernels,
+                p: Any = p,
+                g: Any = g,
+                m: Any = m,
+                v: Any = v,
+                s: Any = scratch,
+                state: str = state,
+                m0: Any = m0,
+            ) -> None:
+                m[...] = m0  # keep the fifth subnormal at every call
+                kernels.adam(p, g, m, v, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, t=10, scratch=s)
+
+            result[f"adam {label} {state} m"] = _best_us(subnormal_step, 50)
+    return result
+
+
+def worker_spirals_side_by_side() -> dict[str, Any]:
+    """specs/spirals.yaml (reference kernels) and tutorial 000's code, alternately in one process, best of 5 each.
+
+    On a shared machine, alternating runs see the same load, so their ratio holds where separate
+    processes' best times may come from quieter and busier moments.
+    """
+    import contextlib
+    import io
+
+    from nn_core import build, load_spec, train
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import tutorial_spirals
+
+    os.environ["NN_KERNELS"] = "numpy"
+    best = {"nn": float("inf"), "tutorial": float("inf")}
+    for _ in range(5):
+        run = train(build(load_spec(ROOT / "specs" / "spirals.yaml")))
+        best["nn"] = min(best["nn"], run.train_seconds)
+        with contextlib.redirect_stdout(io.StringIO()):
+            best["tutorial"] = min(best["tutorial"], tutorial_spirals.main(10000, print_cost=True))
+    return {"seconds": best["nn"], "tutorial_seconds": best["tutorial"]}
+
+
+def worker_numba_import() -> dict[str, Any]:
+    """What choosing numba costs a process once: importing numba and loading the cached kernels."""
+    import numpy as np
+
+    started = time.perf_counter()
+    from nn_numpy.kernels import kernels_named
+
+    kernels = kernels_named("numba")
+    p = np.zeros(10, dtype=np.float32)
+    kernels.adam(
+        p, p.copy(), p.copy(), p.copy(), lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, t=1, scratch=(p.copy(), p.copy())
+    )
+    return {"seconds": time.perf_counter() - started}
+
+
+KERNEL_STEP_NETS = {
+    "digits-sized": ([64, 32, 10], 32),
+    "auto's threshold": ([784, 64, 10], 64),
+    "mnist-sized": ([784, 128, 10], 64),
+    "fashion-sized": ([784, 256, 128, 10], 128),
+}
+"""Networks (widths, batch) whose training step the kernels target times: relu/softmax, float32, adam."""
+
+
+def worker_kernels_step() -> dict[str, Any]:
+    """One training step of each KERNEL_STEP_NETS network on random inputs, NN_KERNELS=numpy and numba.
+
+    Both networks are built in this process and their epochs alternate, so a busy machine slows
+    both alike; each figure is the best of seven 50-step epochs.
+    """
+    import numpy as np
+
+    result: dict[str, Any] = {}
+    for label, (widths, batch) in KERNEL_STEP_NETS.items():
+        rng = np.random.default_rng(0)
+        X = rng.random((batch * 50, widths[0]), dtype=np.float32)
+        y = rng.integers(0, widths[-1], len(X))
+        order = np.array_split(rng.permutation(len(X)), 50)
+        epochs = {}
+        for kernels in ("numpy", "numba"):
+            os.environ["NN_KERNELS"] = kernels
+            experiment = nn_experiment(mlp_spec(widths, 1, batch, "float32"), X, y)
+            network, optimizer = experiment.network, experiment.optimizer
+            assert network.kernels.name == kernels
+            Xb, Yb = network.to_backend(X), network.prepare_targets(y)
+            batches = [(network.batch(Xb, i), network.batch(Yb, i)) for i in order]
+
+            def epoch(network: Any = network, optimizer: Any = optimizer, batches: Any = batches) -> None:
+                for xb, yb in batches:
+                    network.train_step(xb, yb, optimizer)
+
+            epoch()  # compiles or loads numba's kernels
+            epochs[kernels] = epoch
+            result[f"{label} parameters"] = int(network.flat_params.size)
+        best = {kernels: float("inf") for kernels in epochs}
+        for _ in range(7):
+            for kernels, epoch in epochs.items():
+                best[kernels] = min(best[kernels], _timed(epoch) / len(order))
+        for kernels, seconds in best.items():
+            result[f"{label} {kernels}"] = seconds
+    result["seconds"] = result["fashion-sized numba"]
+    return result
+
+
 def _timed(f: Any) -> float:
     started = time.perf_counter()
     f()
@@ -328,12 +526,15 @@ WORKERS = {name[len("worker_") :]: f for name, f in globals().items() if name.st
 # -- the runner ------------------------------------------------------------------------
 
 
-def measure(worker: str, repeat: int) -> dict[str, Any]:
-    """Best of ``repeat`` subprocess runs (by seconds), with the largest peak RSS seen."""
+def measure(worker: str, repeat: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Best of ``repeat`` subprocess runs (by seconds), with the largest peak RSS seen; ``env`` added to os.environ."""
     results = []
     for _ in range(repeat):
         done = subprocess.run(
-            [sys.executable, __file__, "--worker", worker], capture_output=True, text=True, env=os.environ.copy()
+            [sys.executable, __file__, "--worker", worker],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
         )
         if done.returncode != 0:
             return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -423,27 +624,40 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
             ]
             if "budget_mb" in nn_:
                 used = nn_["peak_rss_mb"] - nn_["baseline_mb"]
-                checks.append((
-                    f"fashion: nn peak RSS above its start ({nn_['baseline_mb']:.0f} MB) = {used:.0f} MB "
-                    f"(target <= 1.5 x (data + model + batch) = {nn_['budget_mb']:.0f} MB)",
-                    used <= nn_["budget_mb"],
-                ))
+                checks.append(
+                    (
+                        f"fashion: nn peak RSS above its start ({nn_['baseline_mb']:.0f} MB) = {used:.0f} MB "
+                        f"(target <= 1.5 x (data + model + batch) = {nn_['budget_mb']:.0f} MB)",
+                        used <= nn_["budget_mb"],
+                    )
+                )
     if "kaggle" in scales:
         written = measure("kaggle_write", 1)
         first = measure("kaggle_load", 1)  # a fresh process: parse and write the cache
         cached = measure("kaggle_load", 3)  # later processes: the cache
         size = f" ({written['megabytes']:.0f} MB)" if "megabytes" in written else ""
         rows += [("kaggle", f"train.csv first load{size}", fmt(first)), ("kaggle", "cached reload", fmt(cached))]
-        checks += [(f"kaggle: first load {first.get('seconds', float('nan')):.2f} s (target < 3)",
-                    first.get("seconds", 9) < 3),
-                   (f"kaggle: cached reload {cached.get('seconds', float('nan')):.3f} s (target < 0.3)",
-                    cached.get("seconds", 9) < 0.3)]
+        checks += [
+            (
+                f"kaggle: first load {first.get('seconds', float('nan')):.2f} s (target < 3)",
+                first.get("seconds", 9) < 3,
+            ),
+            (
+                f"kaggle: cached reload {cached.get('seconds', float('nan')):.3f} s (target < 0.3)",
+                cached.get("seconds", 9) < 0.3,
+            ),
+        ]
     if "startup" in scales:
         startup = measure("startup", 1)
         rows.append(("startup", "nn validate specs/spirals.yaml", fmt(startup)))
         checks.append(
             (f"startup: {startup.get('seconds', float('nan')):.3f} s (target < 0.5)", startup.get("seconds", 1) < 0.5)
         )
+
+    if "kernels" in scales:
+        rows_, checks_ = kernels_report(repeat)
+        rows += rows_
+        checks += checks_
 
     width = max(len(r[1]) for r in rows)
     for scale, name, value in rows:
@@ -452,6 +666,75 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
     for text, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {text}")
     return 0
+
+
+def kernels_report(repeat: int) -> tuple[list[tuple[str, str, str]], list[tuple[str, bool]]]:
+    """NN_KERNELS=numpy against NN_KERNELS=numba, side by side, with the ratios."""
+    rows: list[tuple[str, str, str]] = []
+    checks: list[tuple[str, bool]] = []
+    micro = measure("kernels_micro", repeat)
+    if "error" in micro:
+        return [("kernels", "skipped", f"error: {micro['error']} (pip install 'nn-numpy[numba]')")], []
+    for key in ("800x4 float64", "128x256 float32"):
+        t_np, t_exp = micro[f"tanh np.tanh {key}"], micro[f"tanh exp trick {key}"]
+        rows.append(
+            ("kernels", f"tanh {key}", f"np.tanh {t_np:.1f} us, exp trick {t_exp:.1f} us, ratio {t_np / t_exp:.2f}")
+        )
+    for n in (1_000, 10_000, 100_000, 235_146, 1_000_000):
+        ref, fused, old = micro[f"adam reference {n}"], micro[f"adam numba {n}"], micro[f"adam eleven-pass {n}"]
+        rows.append(
+            (
+                "kernels",
+                f"adam step, {n:,} float32",
+                f"reference {ref:.1f} us, numba {fused:.1f} us (ratio {fused / ref:.2f}, saves {ref - fused:.1f} us), "
+                f"old eleven passes {old:.1f} us",
+            )
+        )
+    for label in ("reference", "numba"):
+        normal, sub = micro[f"adam {label} normal m"], micro[f"adam {label} subnormal m"]
+        rows.append(
+            (
+                "kernels",
+                f"adam {label}, a fifth of m subnormal",
+                f"{sub:.1f} us against {normal:.1f} us normal (x{sub / normal:.2f})",
+            )
+        )
+    imported = measure("numba_import", repeat)
+    rows.append(("kernels", "numba import + cached kernels", fmt_seconds(imported)))
+    tutorial = {k: measure("nn_tutorial", repeat, {"NN_KERNELS": k}) for k in ("numpy", "numba")}
+    script = measure("numpy_tutorial", repeat)
+    for k, r in tutorial.items():
+        rows.append(("kernels", f"spirals 10,000 epochs, NN_KERNELS={k}", fmt_seconds(r)))
+    rows.append(("kernels", "spirals, tutorial 000's code", fmt_seconds(script)))
+    step = measure("kernels_step", repeat)
+    for label in KERNEL_STEP_NETS:
+        if "error" in step:
+            rows.append(("kernels", "training steps", f"error: {step['error']}"))
+            break
+        ref, fused = step[f"{label} numpy"] * 1e3, step[f"{label} numba"] * 1e3
+        rows.append(
+            (
+                "kernels",
+                f"{label} step ({step[label + ' parameters']:,} parameters)",
+                f"numpy {ref:.3f} ms, numba {fused:.3f} ms, ratio {fused / ref:.2f}, saves {ref - fused:.3f} ms",
+            )
+        )
+    if all("error" not in r for r in (*tutorial.values(), step, script)):
+        ratio = tutorial["numpy"]["seconds"] / script["seconds"]
+        checks.append(
+            (f"kernels: spirals, reference kernels / tutorial's code = {ratio:.2f} (target <= 1)", ratio <= 1)
+        )
+        slower = tutorial["numba"]["seconds"] / tutorial["numpy"]["seconds"]
+        checks.append((f"kernels: spirals, numba / numpy = {slower:.2f} (auto keeps spirals on numpy)", True))
+        faster = step["fashion-sized numba"] / step["fashion-sized numpy"]
+        checks.append((f"kernels: fashion-sized step, numba / numpy = {faster:.2f} (target < 1)", faster < 1))
+    return rows, checks
+
+
+def fmt_seconds(result: dict[str, Any], scale: float = 1.0, unit: str = "s") -> str:
+    if "error" in result:
+        return f"error: {result['error']}"
+    return f"{result['seconds'] * scale:.3f} {unit}, peak {result['peak_rss_mb']:.0f} MB"
 
 
 def main() -> int:

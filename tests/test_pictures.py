@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,9 +112,10 @@ def test_activation_parameters_reach_the_curve_and_are_checked(tmp_path: Path) -
     assert y.tolist() == [-0.4, 3.0] and dy.tolist() == [0.2, 1.0]
     assert describe(leaky) == "leaky_relu (alpha 0.2)"
     assert activation_from_text("leaky_relu", registry, "numpy").alpha == 0.01  # the schema's default
-    with pytest.raises(NNError, match="unknown parameter 'alpa' for activation leaky_relu"):
+    wanted = "unknown parameter 'alpa' for activation leaky_relu; did you mean 'alpha'? (allowed: alpha)"
+    with pytest.raises(NNError, match=re.escape(wanted)):
         activation_from_text("{type: leaky_relu, alpa: 0.2}", registry, "numpy")
-    with pytest.raises(NNError, match="alpha: 3 is greater than the maximum of 1"):
+    with pytest.raises(NNError, match="alpha: must be at most 1, got 3"):
         activation_from_text("{type: leaky_relu, alpha: 3}", registry, "numpy")
 
 

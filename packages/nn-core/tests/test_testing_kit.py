@@ -777,6 +777,7 @@ def test_pytest_plugin(pytester: pytest.Pytester) -> None:
             "*test_conformance?schedule-cosine? PASSED*",
             "*test_conformance?metric-accuracy? PASSED*",
             "*test_conformance?metric-roc_auc? PASSED*",
+            "*test_conformance?dataset-arrays? PASSED*",
         ]
     )
     from nn_core.builtins import nn_components

@@ -198,3 +198,30 @@ def test_quasi_newton_is_a_closure_minimizer(registry: Registry) -> None:
     optimizer = registry.create("optimizer", "bfgs", "numpy", max_iter=10, tol=1e-5)
     assert isinstance(optimizer, ClosureMinimizer) and not isinstance(optimizer, StepOptimizer)
     assert not hasattr(optimizer, "step") and not hasattr(optimizer, "lr")
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "sgd"])
+def test_a_dead_parameters_state_never_turns_subnormal(registry: Registry, name: str) -> None:
+    # One step with a gradient, then zeros (a dead unit): the state decays
+    # geometrically. Round-to-nearest would keep it at a few subnormal units
+    # forever (0.9 · 4·2⁻¹⁴⁹ rounds back to 4·2⁻¹⁴⁹); the periodic flush zeroes it first.
+    params = {"momentum": 0.9} if name == "sgd" else {}
+    optimizer = registry.create("optimizer", name, "numpy", lr=0.01, **params)
+    theta = np.ones(4, dtype=np.float32)
+    optimizer.setup(theta)
+    optimizer.step(theta, np.full(4, 0.5, dtype=np.float32))
+    tiny = np.finfo(np.float32).tiny
+    for _ in range(1500):
+        optimizer.step(theta, np.zeros(4, dtype=np.float32))
+        for key, value in optimizer.state_dict().items():
+            if isinstance(value, np.ndarray):
+                assert not ((value != 0) & (np.abs(value) < tiny)).any(), key
+    assert np.all(np.isfinite(theta))
+
+
+def test_without_the_flush_float32_state_gets_stuck_subnormal() -> None:
+    # Why the optimizers flush (nn_numpy.subnormal): m ← 0.9·m never reaches 0.
+    m = np.float32(1e-3)
+    for _ in range(2000):
+        m = m * np.float32(0.9)
+    assert 0 < m < np.finfo(np.float32).tiny

@@ -13,6 +13,11 @@ from nn_core.errors import DataError
 from nn_core.hookspecs import hookimpl
 
 
+def is_classification(y: np.ndarray) -> bool:
+    """Integer labels ``(n,)`` mark a classification task; float or 2-D targets, regression."""
+    return y.ndim == 1 and np.issubdtype(y.dtype, np.integer)
+
+
 def predicted_labels(proba: np.ndarray) -> np.ndarray:
     """Class per row: threshold 0.5 for one output unit, else the arg-max."""
     if proba.shape[1] == 1:
@@ -21,13 +26,18 @@ def predicted_labels(proba: np.ndarray) -> np.ndarray:
 
 
 class Accuracy(Metric):
-    """Fraction of samples whose predicted class equals the label."""
+    """Fraction of samples whose predicted class equals the label (classification data only)."""
 
     name: ClassVar[str] = "accuracy"
 
     def compute(self, y_true: np.ndarray, proba: np.ndarray) -> float:
-        labels = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true
-        return float(np.mean(predicted_labels(proba) == labels))
+        # Regression targets have no classes: a number here would look real and mean nothing.
+        if not is_classification(y_true):
+            raise DataError(
+                f"accuracy needs integer class labels, but the targets are regression values "
+                f"({y_true.dtype}, shape {y_true.shape}); remove 'accuracy' from metrics"
+            )
+        return float(np.mean(predicted_labels(proba) == y_true))
 
 
 class Inline(Dataset):
@@ -87,9 +97,10 @@ def nn_contract_version() -> int:
 
 @hookimpl
 def nn_components() -> list[type]:
+    from nn_core.arrays_dataset import Arrays
     from nn_core.initializers import INITIALIZERS
     from nn_core.metrics import METRICS
     from nn_core.plateau import Plateau
     from nn_core.schedules import SCHEDULES
 
-    return [Accuracy, *METRICS, Inline, *INITIALIZERS, *SCHEDULES, Plateau]
+    return [Accuracy, *METRICS, Inline, Arrays, *INITIALIZERS, *SCHEDULES, Plateau]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nn_core.component import REF_KEYWORD
-from nn_core.errors import NNError
+from nn_core.errors import NNError, exception_line
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
@@ -150,7 +150,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         more = run.epoch - start
         print(
             f"trained {spec.name}: resumed at {where}; trained {more:,} more epoch{'s' * (more != 1)} "
-            f"in {run.train_seconds:.2f} s",
+            f"in {run.train_seconds:.2f}s",  # as a fresh run says it
             file=report,
         )
     else:
@@ -365,6 +365,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from nn_core.summary import summarize
 
     registry = _plugins(args).registry
+    if not os.path.exists(args.target):  # SPEC|MODEL: which one was meant is unknown
+        raise NNError(f"{args.target}: spec or model file not found")
     if _is_model_file(args.target):
         from nn_core.model import load_model
 
@@ -398,6 +400,7 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
                 "version": info.version,
                 "doc": (info.cls.__doc__ or "").strip(),
                 "params_schema": info.cls.params_schema,
+                **({"higher_is_better": info.cls.higher_is_better} if info.kind == "metric" else {}),
             }
             for info in matches
         ]
@@ -425,6 +428,8 @@ def cmd_plugins_show(args: argparse.Namespace, registry: Any) -> int:
             print(f"  {pname}: {detail} ({need})")
             if "description" in pschema:
                 print(f"      {pschema['description']}")
+        if info.kind == "metric":  # which way early stopping counts an improvement
+            print(f"\nhigher is better: {'yes' if info.cls.higher_is_better else 'no'} (early stopping)")
     return 0
 
 
@@ -635,9 +640,15 @@ def accept_debug_after_command(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from nn_core.plugin_commands import add_plugin_commands
+
     parser = make_parser()
-    try:
-        args = parser.parse_args(argv)  # --version and --help print here
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:  # --version and --help print here
+        args, extras = parser.parse_known_args(argv, namespace=add_plugin_commands(parser, argv))
+        _claim_plugins_show_name(args, extras)
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit:
         if _stdout_fails():
             raise SystemExit(_stdout_failed(sys.exc_info()[1])) from None
@@ -685,6 +696,19 @@ def _stdout_failed(exc: BaseException | None) -> int:
     return 1
 
 
+def _claim_plugins_show_name(args: argparse.Namespace, extras: list[str]) -> None:
+    """``nn plugins show --kind activation tanh``: argparse hands NAME back as unrecognized.
+
+    Two optional positionals (``show``, ``NAME``) are matched in one go, so an
+    option between them leaves NAME over; it belongs to ``show`` when no name was given.
+    """
+    if getattr(args, "func", None) is cmd_plugins and args.action == "show" and args.name is None:
+        for i, word in enumerate(extras):
+            if not word.startswith("-"):
+                args.name = extras.pop(i)
+                return
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
@@ -722,7 +746,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _internal_error(exc: BaseException) -> int:
-    print(f"nn: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+    print(f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)", file=sys.stderr)
     return EXIT_INTERNAL
 
 

@@ -80,10 +80,17 @@ class Data:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from nn_core.errors import DataError  # a dataset's mistake, reported in one line
+
+        if not isinstance(self.X, np.ndarray) or not isinstance(self.y, np.ndarray):
+            raise DataError(
+                f"nn_core.contracts.Data needs numpy arrays, got X: {type(self.X).__name__}, "
+                f"y: {type(self.y).__name__} (np.asarray them in the dataset's load())"
+            )
         if self.X.ndim != 2:
-            raise ValueError(f"features must be 2-D (samples, features), got shape {self.X.shape}")
+            raise DataError(f"features must be 2-D (samples, features), got shape {self.X.shape}")
         if len(self.X) != len(self.y):
-            raise ValueError(f"{len(self.X)} feature rows but {len(self.y)} targets")
+            raise DataError(f"{len(self.X)} feature rows but {len(self.y)} targets")
 
 
 class Dataset(Component):

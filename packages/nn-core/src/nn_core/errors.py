@@ -32,3 +32,14 @@ class TrainingError(NNError):
 
 class ModelFileError(NNError):
     """A model file is missing, truncated, corrupted or not an nn model."""
+
+
+def exception_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` — one line for any exception.
+
+    A plugin's exception may carry a multi-line message (a chained error's
+    text, a numpy repr); nn's reports about it stay one line, and
+    ``nn --debug`` shows the whole exception.
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

@@ -6,10 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.builtins import predicted_labels
+from nn_core.builtins import is_classification, predicted_labels
 from nn_core.contracts import Data
-from nn_core.experiment import instantiate, load_data
+from nn_core.errors import NNError
+from nn_core.experiment import build_metrics, load_data
 from nn_core.registry import Registry
+from nn_core.run import compute_metric
 from nn_core.spec.model import Spec
 from nn_core.splits import split_data
 
@@ -19,6 +21,20 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> li
     matrix = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(matrix, (y_true, y_pred), 1)
     return matrix.tolist()
+
+
+def check_targets_fit(model: Any, data: Data) -> None:
+    """Refuse data whose targets mean something else than the model's outputs: a
+    confusion matrix of one dataset's labels under another's class names would be
+    silently wrong."""
+    task = "classification" if is_classification(data.y) else "regression"
+    if task != model.task:
+        raise NNError(f"the model is a {model.task} model but the data's targets are for {task}")
+    if data.classes is not None and model.classes is not None and list(data.classes) != list(model.classes):
+        raise NNError(
+            f"the data's classes ({', '.join(map(str, data.classes))}) are not the model's "
+            f"({', '.join(map(str, model.classes))})"
+        )
 
 
 def class_report(matrix: list[list[int]]) -> list[dict[str, float | int]]:
@@ -42,11 +58,10 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
     if data is None:
         data = load_data(data_spec, registry)
     if data.X.shape[1] != model.input_dim:
-        from nn_core.errors import NNError
-
         raise NNError(f"the data has {data.X.shape[1]} features; the model expects {model.input_dim}")
+    check_targets_fit(model, data)
     network = model.network
-    metrics = {m.type: instantiate(m, registry, model.spec.backend) for m in model.spec.metrics}
+    metrics = build_metrics(model.spec, registry, data.y)
     parts = split_data(data, data_spec.data.split.dev, data_spec.data.split.test, data_spec.seed)
     results: dict[str, Any] = {}
     for name, part in parts.items():
@@ -55,7 +70,7 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
         scores: dict[str, Any] = {"samples": len(part.y), "loss": network.loss(X, Y)}
         proba = network.predict_proba(X)
         for metric_name, metric in metrics.items():
-            scores[metric_name] = metric.compute(part.y, proba)
+            scores[metric_name] = compute_metric(metric_name, metric, part.y, proba)
         if model.task == "classification":
             classes = max(proba.shape[1], 2)
             scores["confusion_matrix"] = confusion_matrix(part.y, predicted_labels(proba), classes)

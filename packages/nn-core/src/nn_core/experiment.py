@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nn_core.builtins import is_classification
 from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer
-from nn_core.errors import NNError
+from nn_core.errors import DataError, NNError
 from nn_core.registry import Registry
 from nn_core.scaling import Scaler
 from nn_core.spec.model import ComponentSpec, Spec
@@ -38,7 +39,13 @@ def instantiate(ref: ComponentSpec, registry: Registry, backend: str) -> Any:
         elif isinstance(value, tuple) and value and isinstance(value[0], ComponentSpec):
             value = [instantiate(v, registry, backend) for v in value]
         params[key] = value
-    return registry.create(ref.kind, ref.type, backend, **params)
+    info = registry.get(ref.kind, ref.type, backend)
+    component: Any = info.cls(**params)
+    if ref.kind == "initializer":
+        from nn_core.initializers import CheckedInitializer
+
+        return CheckedInitializer(component, info.provider)
+    return component
 
 
 def components_of(spec: Spec) -> list[ComponentSpec]:
@@ -108,14 +115,59 @@ class Experiment:
 
     @property
     def task(self) -> str:
-        y = self.splits["train"].data.y
-        return "classification" if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else "regression"
+        return "classification" if is_classification(self.splits["train"].data.y) else "regression"
+
+
+def build_metrics(spec: Spec, registry: Registry, y: np.ndarray) -> dict[str, Metric]:
+    """The spec's metrics for targets ``y``. On regression targets the default
+    ``accuracy`` is left out (the schema's default is written for classifiers,
+    and an accuracy of regression values is a number that means nothing)."""
+    return {
+        m.type: instantiate(m, registry, spec.backend)
+        for m in spec.metrics
+        if is_classification(y) or m.type != "accuracy"
+    }
 
 
 def load_data(spec: Spec, registry: Registry) -> Data:
     dataset = instantiate(spec.data.dataset, registry, spec.backend)
     dataset.feature_dtype = spec.dtype
-    return dataset.load()
+    name = spec.data.dataset.type
+    data = dataset.load()
+    check_loaded(data, name)
+    return data
+
+
+def check_loaded(data: Data, name: str) -> None:
+    """What every dataset promises (docs/plugins.md, datasets), checked once per load: a
+    third-party dataset's slip becomes one line at ``data.dataset``, not a misleading
+    error later (NaN features read as "try a smaller learning rate") or a silent one
+    (boolean labels trained as regression)."""
+    where = f"data.dataset ({name})"
+    if not isinstance(data, Data):
+        raise DataError(f"{where}: load() returned {type(data).__name__}, not nn_core.contracts.Data")
+    X, y = data.X, data.y
+    if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+        raise DataError(f"{where}: features must be numbers, got dtype {X.dtype}")
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        row, col = (int(i) for i in bad[0])
+        raise DataError(f"{where}: features must be finite, got {X[row, col]} at row {row}, column {col}")
+    if y.dtype == np.bool_:
+        raise DataError(f"{where}: labels are booleans; give integer labels 0/1 (y.astype(np.int64))")
+    if not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)):
+        raise DataError(f"{where}: targets must be integer labels or float values, got dtype {y.dtype}")
+    if not is_classification(y):
+        if data.classes is not None:
+            raise DataError(
+                f"{where}: class names are given but the targets are {y.dtype} of shape {y.shape}, which mark "
+                "regression; give integer labels (samples,) for classification"
+            )
+        if not np.isfinite(y).all():
+            raise DataError(f"{where}: regression targets must be finite")
+    elif len(y) and (y.min() < 0 or (data.classes is not None and y.max() >= len(data.classes))):
+        names = f" for {len(data.classes)} class names" if data.classes is not None else ""
+        raise DataError(f"{where}: labels must be 0 .. classes-1{names}, got {y.min()} .. {y.max()}")
 
 
 def data_hash(data: Data) -> str:
@@ -180,7 +232,7 @@ def build(
     else:
         _refuse_step_only_settings(spec, len(splits["train"].data.X))
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
-    metrics = {m.type: instantiate(m, registry, spec.backend) for m in spec.metrics}
+    metrics = build_metrics(spec, registry, data.y)
     return Experiment(
         spec, registry, network, optimizer, schedule, metrics, splits, scaler, data.classes, data_hash(data)
     )

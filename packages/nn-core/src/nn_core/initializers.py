@@ -168,3 +168,36 @@ INITIALIZERS = [
     HeUniform,
     LecunNormal,
 ]
+
+
+class CheckedInitializer:
+    """A spec's initializer as layers call it: its draw must be a float64 numpy array
+    of exactly the parameter's shape.
+
+    A layer assigns the draw into its storage (``W[...] = init(W.shape, rng)``),
+    where numpy broadcasting would silently copy a wrong-shaped draw (one row
+    into every row); so nn-core checks every draw, for every backend, and
+    names the initializer and its distribution in one line.
+    """
+
+    def __init__(self, init: Initializer, provider: str) -> None:
+        self.wrapped = init
+        self.provider = provider
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.RandomState) -> np.ndarray:
+        draw = self.wrapped(shape, rng)
+        shape = tuple(shape)
+        if not isinstance(draw, np.ndarray) or draw.shape != shape or draw.dtype != np.float64:
+            got = f"{draw.dtype} array of shape {draw.shape}" if isinstance(draw, np.ndarray) else type(draw).__name__
+            from nn_core.errors import PluginError
+
+            raise PluginError(
+                f"initializer {self.wrapped.name!r} ({self.provider}) returned a {got} for a parameter of "
+                f"shape {shape}; an initializer returns a float64 numpy array of exactly that shape"
+            )
+        return draw
+
+    def __getattr__(self, name: str) -> Any:  # the initializer's own attributes (std, gain, ...)
+        if name.startswith("__") or name in ("wrapped", "provider"):  # copy/pickle probe a bare instance
+            raise AttributeError(name)
+        return getattr(self.wrapped, name)

@@ -23,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 
 from nn_core.contracts import Metric
+from nn_core.errors import DataError
 
 
 def two_columns(proba: np.ndarray) -> np.ndarray:
@@ -36,10 +37,18 @@ def two_columns(proba: np.ndarray) -> np.ndarray:
 
 
 def class_labels(y_true: np.ndarray) -> np.ndarray:
-    """Integer labels from labels or one-hot rows."""
+    """Integer labels from labels or one-hot rows; regression targets are refused
+    (cast to integers they would give a score that looks real and means nothing)."""
     y = np.asarray(y_true)
-    if y.ndim == 2:
-        return y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0].astype(np.int64)
+    if y.ndim == 2 and y.shape[1] > 1 and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+        return y.argmax(axis=1)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.bool_)):
+        raise DataError(
+            f"a classification metric needs integer class labels, but the targets are regression values "
+            f"({y.dtype}, shape {np.shape(y_true)})"
+        )
     return y.astype(np.int64)
 
 
@@ -211,6 +220,11 @@ def _regression_pair(y_true: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray,
     p = np.asarray(proba, dtype=np.float64)
     y = y.reshape(len(y), -1)
     p = p.reshape(len(p), -1)
+    if y.shape != p.shape:  # labels against softmax columns would broadcast into nonsense
+        raise DataError(
+            f"a regression metric compares targets with outputs of the same shape, got targets {y.shape} "
+            f"and outputs {p.shape} (class labels against a softmax?)"
+        )
     return y, p
 
 

@@ -22,6 +22,7 @@ with one line naming its distribution; a misspelt hook is reported.
 from __future__ import annotations
 
 import difflib
+import inspect
 import os
 import sys
 from collections.abc import Iterable
@@ -33,7 +34,7 @@ from typing import Any
 import pluggy
 
 from nn_core import hookspecs
-from nn_core.errors import NNError, PluginError
+from nn_core.errors import NNError, PluginError, exception_line
 from nn_core.registry import PluginProblem, Registry
 
 GROUP = "nn"
@@ -63,10 +64,12 @@ class PluginManager(pluggy.PluginManager):
         """Register ``plugin`` as coming from ``distribution``."""
         try:
             self.register(plugin, name=name)
-        except Exception as exc:  # pluggy raises ValueError and PluginValidationError
-            lines = str(exc).strip().splitlines()
-            reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-            self.load_problems.append(PluginProblem(name, distribution, reason))
+        except pluggy.PluginValidationError as exc:  # its first line names no reason: keep them all, on one
+            details = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+            self.load_problems.append(PluginProblem(name, distribution, "; ".join(details) or exception_line(exc)))
+            return
+        except Exception as exc:  # pluggy raises ValueError for a name registered twice
+            self.load_problems.append(PluginProblem(name, distribution, exception_line(exc)))
             return
         self.sources[name] = PluginSource(distribution, version)
 
@@ -81,7 +84,7 @@ class PluginManager(pluggy.PluginManager):
                 plugin = ep.load()
             except Exception as exc:
                 self.load_problems.append(
-                    PluginProblem(name, distribution, f"failed to import {ep.value!r}: {type(exc).__name__}: {exc}")
+                    PluginProblem(name, distribution, f"failed to import {ep.value!r}: {exception_line(exc)}")
                 )
                 continue
             self.add_plugin(plugin, name, distribution, version)
@@ -137,9 +140,7 @@ def _contract_problem(pm: PluginManager, plugin_name: str, source: PluginSource)
         try:
             version = impls[0].function()
         except Exception as exc:
-            return PluginProblem(
-                plugin_name, source.distribution, f"nn_contract_version raised {type(exc).__name__}: {exc}"
-            )
+            return PluginProblem(plugin_name, source.distribution, f"nn_contract_version raised {exception_line(exc)}")
     if version == CONTRACT_VERSION and not isinstance(version, bool):
         return None
     who = f"{source.distribution} {source.version}"
@@ -173,15 +174,16 @@ def build_registry(pm: PluginManager) -> Registry:
             registry.problems.append(refused)
             registry.refused[source.distribution] = refused.message
             _remember_refused_names(registry, impl.function, f"{source.distribution} {source.version}")
+            # Refused means refused: none of its hooks (lifecycle, commands) runs either, or a v1
+            # hook would meet v2 objects in the middle of training.
+            pm.unregister(name=impl.plugin_name)
             continue
         try:
             answer: Any = impl.function()
             classes = list(answer)
         except Exception as exc:
             registry.problems.append(
-                PluginProblem(
-                    impl.plugin_name, source.distribution, f"nn_components raised {type(exc).__name__}: {exc}"
-                )
+                PluginProblem(impl.plugin_name, source.distribution, f"nn_components raised {exception_line(exc)}")
             )
             continue
         for cls in classes:
@@ -240,7 +242,30 @@ def register_callback(pm: pluggy.PluginManager, callback: Any, distribution: str
     else:
         label = f"{cls.__module__}.{cls.__qualname__}"
     name = f"{distribution}:{label}#{id(callback)}"
-    pm.register(callback, name=name)
+    who = f"{label} ({distribution})"
+    known = [hook for hook in dir(hookspecs) if hook.startswith(f"{hookspecs.PROJECT}_")]
+    for attr in dir(callback):
+        # A misspelt hook on a run's callback would never be called, silently (pluggy's
+        # check_pending only sees plugins registered when the registry is built).
+        if pm.parse_hookimpl_opts(callback, attr) is None:
+            continue
+        if attr not in known:
+            close = difflib.get_close_matches(attr, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (nn's hooks: {', '.join(known)})"
+            raise PluginError(f"{who}: unknown hook {attr!r}{hint}")
+        takes = list(inspect.signature(getattr(callback, attr)).parameters)
+        passed = list(inspect.signature(getattr(hookspecs, attr)).parameters)
+        extra = [arg for arg in takes if arg not in passed]
+        if extra:
+            raise PluginError(
+                f"{who}: {attr}({', '.join(takes)}) takes {', '.join(map(repr, extra))}, which nn does not pass; "
+                f"its arguments are ({', '.join(passed)})"
+            )
+    try:
+        pm.register(callback, name=name)
+    except pluggy.PluginValidationError as exc:  # a hook argument the hookspec does not have
+        details = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+        raise PluginError(f"{who}: {'; '.join(details) or exception_line(exc)}") from exc
     if isinstance(pm, PluginManager):
         pm.sources[name] = PluginSource(distribution, "")
     return name
@@ -318,9 +343,7 @@ def call_lifecycle(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> list[A
         plugin_name, plugin = culprit
         if isinstance(exc, NNError) and _module_of(plugin).startswith("nn_core."):
             raise
-        lines = str(exc).strip().splitlines()
-        reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-        raise PluginError(f"plugin {_label(plugin_name, plugin)!r} failed in {name}: {reason}") from exc
+        raise PluginError(f"plugin {_label(plugin_name, plugin)!r} failed in {name}: {exception_line(exc)}") from exc
     return [r for r in result if r is not None] if isinstance(result, list) else result
 
 

@@ -80,6 +80,8 @@ class Registry:
     """Distributions refused for their contract version, with the reason."""
     refused_names: dict[tuple[str, str], str] = field(default_factory=dict)
     """(kind, name) → the refused distribution that would have provided it."""
+    invalid_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, name) → why a class claiming it was refused (``nn-x 1.0: ... not a valid JSON Schema``)."""
 
     # -- building -------------------------------------------------------------
 
@@ -89,6 +91,9 @@ class Registry:
             check_component_class(cls)
         except PluginError as exc:
             self.problems.append(PluginProblem(plugin, distribution, str(exc)))
+            kind, name = getattr(cls, "kind", None), getattr(cls, "name", None)
+            if isinstance(kind, str) and isinstance(name, str) and name:
+                self.invalid_names.setdefault((kind, name), f"{distribution} {version}: {exc}")
             return
         info = ComponentInfo(cls, distribution, version, plugin)
         key: Key = (cls.kind, cls.name, cls.backend)
@@ -102,14 +107,14 @@ class Registry:
             if key in self.components:
                 previous.insert(0, self.components.pop(key))
             self.clashes[key] = [*self.clashes.get(key, []), *previous, info]
-            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
+            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key), standalone=True))
             return
         if key in self.clashes:
             self.clashes[key].append(info)
         elif key in self.components:
             first = self.components.pop(key)
             self.clashes[key] = [first, info]
-            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key)))
+            self.problems.append(PluginProblem(plugin, distribution, self._clash_message(key), standalone=True))
         else:
             self.components[key] = info
 
@@ -162,6 +167,9 @@ class Registry:
                 f" ({refused} provides {kind} {name!r} but was written for another plugin contract; "
                 "see docs/plugins.md#contract-v2)"
             )
+        invalid = self.invalid_names.get((kind, name))
+        if invalid is not None:
+            message += f" (a {kind} {name!r} was refused at registration: {invalid})"
         return message
 
     def create(self, kind: str, name: str, backend: str | None = None, **params: Any) -> Any:
@@ -187,6 +195,11 @@ def unknown_name_message(kind: str, name: str, installed: list[str]) -> str:
     return message
 
 
+RESERVED_METRIC_NAMES = frozenset({"loss", "samples", "confusion_matrix", "per_class"})
+"""Keys of a split's results besides its metrics: a metric of one of these names would
+silently replace the loss (early stopping on ``dev.loss`` included) or a report."""
+
+
 def check_component_class(cls: Any) -> None:
     """Reject a class the registry could not index or validate against."""
     if not isinstance(cls, type) or not issubclass(cls, Component):
@@ -196,6 +209,11 @@ def check_component_class(cls: Any) -> None:
         raise PluginError(f"{label} has kind {cls.kind!r}; kinds are {', '.join(KINDS)}")
     if not isinstance(cls.name, str) or not cls.name:
         raise PluginError(f"{label} has no name")
+    if cls.kind == "metric" and cls.name in RESERVED_METRIC_NAMES:
+        raise PluginError(
+            f"{label} is a metric named {cls.name!r}, a key nn's results already use for something else "
+            f"(reserved: {', '.join(sorted(RESERVED_METRIC_NAMES))})"
+        )
     if cls.kind in COMPUTE_KINDS and not cls.backend:
         raise PluginError(f"{label} is a {cls.kind} and must name its backend")
     if cls.kind == "optimizer":
@@ -214,6 +232,16 @@ def check_component_class(cls: Any) -> None:
     error = best_match(_metaschema().iter_errors(schema))
     if error is not None:
         raise PluginError(f"{label}.params_schema is not a valid JSON Schema: {error.message}")
+    for key, prop in schema.get("properties", {}).items():
+        # A default its own property refuses would reach the constructor unchecked
+        # (defaults are filled after validation), so the class is refused instead.
+        if isinstance(prop, dict) and "default" in prop:
+            wrong = best_match(Draft7Validator(prop).iter_errors(prop["default"]))
+            if wrong is not None:
+                raise PluginError(
+                    f"{label}.params_schema: the default {prop['default']!r} of parameter {key!r} "
+                    f"does not validate against its own schema: {wrong.message}"
+                )
 
 
 _META: list[Draft7Validator] = []

@@ -7,9 +7,13 @@ checkpointer and model files all depend on it and not on each other (nn-core
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from nn_core.errors import DataError, PluginError
 from nn_core.experiment import Experiment
 
 Metrics = dict[str, dict[str, float]]
@@ -59,6 +63,22 @@ class Run:
         return {k: v for k, v in last.items() if k != "epoch"}
 
 
+def compute_metric(name: str, metric: Any, y_true: Any, proba: Any) -> float:
+    """``metric.compute`` as a Python float, with a metric's refusal (``DataError``) naming
+    the metric in the spec. A numpy scalar (``np.float32``) is converted here: left as
+    it is, it failed later in whatever wrote JSON (``training.log``, the model file),
+    which was then blamed."""
+    try:
+        result = metric.compute(y_true, proba)
+    except DataError as exc:
+        raise DataError(f"metrics: {name}: {exc}") from exc
+    if isinstance(result, np.ndarray) and result.ndim == 0:
+        result = result[()]
+    if isinstance(result, (bool, np.bool_)) or not isinstance(result, numbers.Real):
+        raise PluginError(f"metric {name!r} returned {type(result).__name__} {result!r:.40}, not a number")
+    return float(result)
+
+
 def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
     """Loss and every metric on each split, in evaluation mode."""
     network = experiment.network
@@ -70,6 +90,6 @@ def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> M
         if experiment.metrics:
             proba = network.predict_proba(split.X)
             for metric_name, metric in experiment.metrics.items():
-                scores[metric_name] = metric.compute(split.data.y, proba)
+                scores[metric_name] = compute_metric(metric_name, metric, split.data.y, proba)
         results[name] = scores
     return results

@@ -150,6 +150,19 @@ class InterruptFlag:
             signal.signal(signal.SIGINT, previous)
 
 
+def scheduled_lr(schedule: Any, base_lr: float, epoch: int, run: Run) -> float:
+    """The schedule's rate for ``epoch``, refused when it is negative or not finite: a
+    negative rate climbs the loss (gradient ascent) without any error of its own."""
+    lr = schedule.lr(base_lr, epoch)
+    if not isinstance(lr, (int, float, np.floating, np.integer)) or not np.isfinite(lr) or lr < 0:
+        name = run.experiment.spec.schedule.type if run.experiment.spec.schedule else type(schedule).__name__
+        raise TrainingError(
+            f"schedule {name!r} gave the learning rate {lr!r} for epoch {epoch} (base lr {base_lr}); "
+            "a learning rate must be a finite number >= 0"
+        )
+    return float(lr)
+
+
 class _Loop:
     """One training run's state between epochs; the per-step path is ``_epoch``."""
 
@@ -244,7 +257,7 @@ class _Loop:
         run, training = self.run, self.training
         for epoch in range(run.epoch + 1, training.epochs + 1):
             if self.schedule is not None and self.stepper is not None and self.base_lr is not None:
-                self.stepper.lr = self.schedule.lr(self.base_lr, epoch - 1)
+                self.stepper.lr = scheduled_lr(self.schedule, self.base_lr, epoch - 1, self.run)
             try:
                 self._epoch(self.start_step)
             except _StopRequested as stop:

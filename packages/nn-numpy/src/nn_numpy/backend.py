@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nn_core.contracts import Backend, Layer, Loss, Regularizer
+from nn_numpy import kernels
 from nn_numpy.network import NumpyNetwork
 
 
@@ -44,3 +45,15 @@ class NumpyBackend(Backend):
         rng: np.random.RandomState,
     ) -> NumpyNetwork:
         return NumpyNetwork(layers, loss, regularizer, input_dim=input_dim, dtype=dtype, rng=rng)
+
+    @staticmethod
+    def kernel_sets() -> dict[str, kernels.Kernels]:
+        """The kernel sets installed (``numpy``, and ``numba`` with nn-numpy[numba]); NN_KERNELS picks one."""
+        return kernels.available()
+
+    @staticmethod
+    def kernel_cases(dtype: str) -> list[Any]:
+        """Inputs every kernel set must agree on bit for bit (nn_core.testing.kernels runs them)."""
+        from nn_numpy.kernels.cases import kernel_cases
+
+        return list(kernel_cases(dtype))

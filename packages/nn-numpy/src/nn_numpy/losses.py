@@ -10,6 +10,7 @@ import numpy as np
 
 from nn_core.contracts import Loss
 from nn_core.errors import DataError
+from nn_numpy.kernels import Kernels, kernels_named
 
 
 def _as_column_targets(y: np.ndarray, outputs: int, dtype: Any, loss: str) -> np.ndarray:
@@ -34,6 +35,12 @@ def _as_column_targets(y: np.ndarray, outputs: int, dtype: Any, loss: str) -> np
 class NumpyLoss(Loss):
     backend: ClassVar[str] = "numpy"
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+    kernels: Kernels = kernels_named("numpy")
+    """The network sets the kernel set it chose (nn_numpy.kernels); the reference kernels until then."""
+
+    def _fused_gradient(self, A: np.ndarray, Y: np.ndarray, scale: float) -> np.ndarray:
+        """(A − Y) · scale into a fresh array: a caller may keep it while the next step runs."""
+        return self.kernels.cross_entropy_gradient(A, Y, scale, np.empty_like(A))
 
     def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> np.ndarray:
         return _as_column_targets(y, outputs, dtype, self.name)
@@ -139,7 +146,7 @@ class BinaryCrossEntropy(WeightedCrossEntropy):
     def gradient(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, fused: bool) -> np.ndarray:
         m = self._count(Y)
         if fused:
-            return self._weighted((A - Y) * (1 / m), Y)
+            return self._weighted(self._fused_gradient(A, Y, 1 / m), Y)
         eps = np.finfo(A.dtype).eps
         return self._weighted((A - Y) / (np.maximum(A * (1 - A), eps) * m), Y)
 
@@ -163,7 +170,7 @@ class CategoricalCrossEntropy(WeightedCrossEntropy):
         m = self._count(Y)
         if fused:
             # softmax fused: d/dz of w_y·CE is w_y·(a − y) for one-hot y
-            return self._weighted((A - Y) * (1 / m), Y)
+            return self._weighted(self._fused_gradient(A, Y, 1 / m), Y)
         return self._weighted(-Y / (np.maximum(A, np.finfo(A.dtype).tiny) * m), Y)
 
 

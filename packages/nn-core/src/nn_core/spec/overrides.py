@@ -52,9 +52,21 @@ def apply_override(document: Document, assignment: str) -> None:
         value = load_scalar(raw) if raw.strip() else ""
     except (ValueError, yaml.YAMLError) as exc:
         raise SpecError([SpecIssue((), f"bad override: {_one_line(exc)}", where)]) from None
+    assign(document, path, value, where)
+
+
+def assign(document: Document, path: Path, value: Any, where: str) -> None:
+    """Set ``path`` of ``document`` to ``value`` in place, creating mappings on the way.
+
+    ``where`` names the override in error messages (``--set a.b=1``, or an
+    estimator parameter); a bare component name on the way gains parameters.
+    """
+    if not path:
+        raise SpecError([SpecIssue((), "an override needs a path", where)])
     if not isinstance(document.data, dict):
         document.data = {}
     node: Any = document.data
+    created: Path | None = None  # the first mapping this override made: errors about it name the override
     for i, part in enumerate(path[:-1]):
         nxt = path[i + 1]
         if isinstance(node, list):
@@ -63,6 +75,7 @@ def apply_override(document: Document, assignment: str) -> None:
         elif isinstance(node, dict):
             if part not in node or node[part] is None:
                 node[part] = [] if isinstance(nxt, int) else {}
+                created = created or path[: i + 1]
             elif isinstance(node[part], str) and isinstance(nxt, str):
                 node[part] = {"type": node[part]}  # bare component name gains a parameter
         else:
@@ -81,6 +94,8 @@ def apply_override(document: Document, assignment: str) -> None:
     else:
         raise SpecError([SpecIssue(path[:-1], f"{format_path(path[:-1])} is not a mapping or list", where)])
     document.override_sources[path] = where
+    if created is not None:
+        document.override_sources.setdefault(created, where)
 
 
 def apply_overrides(document: Document, assignments: list[str]) -> Document:

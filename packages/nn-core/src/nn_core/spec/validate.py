@@ -82,6 +82,23 @@ SpecValidator = validators.extend(
 )
 
 
+_BOUNDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "greater than",
+    "exclusiveMaximum": "less than",
+}
+"""jsonschema's numeric bounds, in the words a spec's author reads."""
+
+
+def bound_message(error: ValidationError) -> str:
+    """Say "must be greater than 0, got -1", not jsonschema's "-1 is less than or equal to the minimum of 0"."""
+    if error.validator not in _BOUNDS:
+        return error.message
+    bound = _describe(error.validator_value)
+    return f"must be {_BOUNDS[str(error.validator)]} {bound}, got {_describe(error.instance)}"
+
+
 def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
     """(path, message) for one jsonschema error."""
     path: Path = tuple(error.absolute_path)
@@ -123,6 +140,8 @@ def _message(error: ValidationError, registry: Registry) -> tuple[Path, str]:
         return path, f"{name!r} needs parameters {', '.join(needed)}: write {{type: {name}, {example}}}"
     if validator == "pattern" and "description" in schema:  # say what fits, not the regular expression
         return path, f"{_describe(error.instance)} does not fit: {schema['description']}"
+    if validator in _BOUNDS:
+        return path, bound_message(error)
     if validator == "const" and schema.get("const") == "full":
         return path, f"expected a positive integer or 'full', got {_describe(error.instance)}"
     return path, error.message

@@ -26,6 +26,8 @@ What is checked, per component:
 * optimizers: a convex quadratic decreases; continuing after
   ``state_dict()``/``load_state_dict()`` equals continuing without;
 * initializers and schedules: well-formed, finite results;
+* backends that declare several kernel sets (``kernel_sets``, ``kernel_cases``):
+  every set gives the first set's results bit for bit (:mod:`nn_core.testing.kernels`);
 * everything: the same seed and inputs give identical outputs.
 
 A failure raises :class:`ConformanceError` (an ``AssertionError``) whose
@@ -51,6 +53,8 @@ from nn_core.testing.components import (
     installed_registry,
 )
 from nn_core.testing.gradients import check_activation, check_layer, check_loss, check_regularizer
+from nn_core.testing.kernels import check_backend, check_kernel_sets
+from nn_core.testing.metrics import check_metric
 from nn_core.testing.optimizers import Quadratic, check_optimizer
 from nn_core.testing.schema import check_schema, example_value
 
@@ -62,10 +66,13 @@ __all__ = [
     "ConformanceError",
     "Quadratic",
     "check_activation",
+    "check_backend",
     "check_component",
     "check_distribution",
     "check_initializer",
+    "check_kernel_sets",
     "check_layer",
+    "check_metric",
     "check_loss",
     "check_optimizer",
     "check_registration",

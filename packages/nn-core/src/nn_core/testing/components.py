@@ -3,7 +3,8 @@
 ``check_component`` runs :func:`~nn_core.testing.schema.check_schema` and
 then the kind's own check: gradients for activations, layers, losses and
 regularizers, a quadratic for optimizers, seeded draws for initializers,
-finite rates for schedules. Backends, datasets, metrics and callbacks are
+finite rates for schedules, binary, softmax and regression inputs for metrics.
+Backends, datasets and callbacks are
 checked for identity and construction only (loading a dataset may need a
 file or a download; a backend is exercised by its layers' tests).
 """
@@ -19,6 +20,8 @@ from nn_core.component import Component
 from nn_core.registry import ComponentInfo, Registry
 from nn_core.testing._common import SEED, call, subject
 from nn_core.testing.gradients import check_activation, check_layer, check_loss, check_regularizer
+from nn_core.testing.kernels import check_backend
+from nn_core.testing.metrics import check_metric
 from nn_core.testing.optimizers import check_optimizer
 from nn_core.testing.schema import check_schema
 
@@ -69,6 +72,8 @@ CHECKS = {
     "regularizer": check_regularizer,
     "initializer": check_initializer,
     "schedule": check_schedule,
+    "backend": check_backend,
+    "metric": check_metric,
 }
 """The behavioural check of each kind; other kinds get :func:`check_schema` only."""
 

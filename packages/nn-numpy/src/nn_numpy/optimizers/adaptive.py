@@ -1,19 +1,20 @@
 """Per-parameter adaptive methods: Adagrad, RMSprop, Adam, AdamW (cs231n's list).
 
 Each keeps its state as arrays shaped like the flat parameter buffer,
-allocated once in ``setup``, and updates every parameter with a handful of
-in-place ufuncs per step. Scalars are Python floats so float32 stays float32.
+allocated once in ``setup``, and hands the update to a kernel set
+(:mod:`nn_numpy.kernels`): the reference kernels write each formula in
+plain numpy, numba's fuse it into one loop with bit-identical results.
 ``eps`` is added outside the square root, as in the papers and PyTorch.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from nn_core.contracts import StepOptimizer
+from nn_numpy.kernels import Kernels, kernels_for
 from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 _LR = {"type": "number", "exclusiveMinimum": 0, "description": "learning rate"}
@@ -27,23 +28,25 @@ _DECAY = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 
 
 class AdaptiveOptimizer(StepOptimizer):
-    """Shared plumbing: named state arrays, one scratch array and a step counter."""
+    """Shared plumbing: named state arrays, scratch arrays, a step counter and the kernel set."""
 
     backend: ClassVar[str] = "numpy"
     state_names: ClassVar[tuple[str, ...]] = ()
 
     lr: float
     t: int = 0
+    kernels: Kernels
 
     def setup(self, params: np.ndarray) -> None:
         self.state = {name: np.zeros_like(params) for name in self.state_names}
         self._scratch = np.empty_like(params)
+        self.kernels = kernels_for(params.size)
         self.t = 0
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         self.t += 1
         self._update(params, grads)
-        if self.t % FLUSH_EVERY == 0:
+        if self.t % FLUSH_EVERY == 0:  # not part of the update's formula: see nn_numpy.subnormal
             for array in self.state.values():
                 flush_negligible(array)
 
@@ -75,14 +78,9 @@ class Adagrad(AdaptiveOptimizer):
         self.lr, self.eps = lr, eps
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
-        G, s = self.state["sum_squares"], self._scratch
-        np.multiply(grads, grads, out=s)
-        G += s
-        np.sqrt(G, out=s)
-        s += self.eps
-        np.divide(grads, s, out=s)
-        s *= self.lr
-        params -= s
+        self.kernels.adagrad(
+            params, grads, self.state["sum_squares"], lr=float(self.lr), eps=self.eps, scratch=self._scratch
+        )
 
 
 class RMSprop(AdaptiveOptimizer):
@@ -103,16 +101,15 @@ class RMSprop(AdaptiveOptimizer):
         self.lr, self.rho, self.eps = lr, rho, eps
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
-        E, s = self.state["mean_square"], self._scratch
-        E *= self.rho
-        np.multiply(grads, grads, out=s)
-        s *= 1 - self.rho
-        E += s
-        np.sqrt(E, out=s)
-        s += self.eps
-        np.divide(grads, s, out=s)
-        s *= self.lr
-        params -= s
+        self.kernels.rmsprop(
+            params,
+            grads,
+            self.state["mean_square"],
+            lr=float(self.lr),
+            rho=self.rho,
+            eps=self.eps,
+            scratch=self._scratch,
+        )
 
 
 class Adam(AdaptiveOptimizer):
@@ -136,27 +133,26 @@ class Adam(AdaptiveOptimizer):
 
     def __init__(self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.decay = 0.0
+
+    def setup(self, params: np.ndarray) -> None:
+        super().setup(params)
+        self._scratches = (self._scratch, np.empty_like(params))  # m̂ and v̂
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
-        # Eleven in-place passes over the flat buffers, all numpy ufuncs. (scipy's
-        # BLAS axpy would save passes, but scipy ships its own OpenBLAS: two thread
-        # pools spinning against each other on two cores made every step ~10× slower.)
-        m, v, s = self.state["m"], self.state["v"], self._scratch
-        b1, b2 = self.beta1, self.beta2
-        np.subtract(grads, m, out=s)
-        s *= 1 - b1
-        m += s  # m ← β₁m + (1 − β₁)g
-        np.multiply(grads, grads, out=s)
-        s -= v
-        s *= 1 - b2
-        v += s  # v ← β₂v + (1 − β₂)g²
-        # m̂ / (√v̂ + eps) = c · m / (√v + eps·√(1 − β₂ᵗ)),  c = √(1 − β₂ᵗ) / (1 − β₁ᵗ)
-        root = math.sqrt(1 - b2**self.t)
-        np.sqrt(v, out=s)
-        s += self.eps * root
-        np.divide(m, s, out=s)
-        s *= self.lr * root / (1 - b1**self.t)
-        params -= s
+        self.kernels.adam(
+            params,
+            grads,
+            self.state["m"],
+            self.state["v"],
+            lr=float(self.lr),
+            beta1=self.beta1,
+            beta2=self.beta2,
+            eps=self.eps,
+            t=self.t,
+            weight_decay=self.decay,
+            scratch=self._scratches,
+        )
 
 
 class AdamW(Adam):
@@ -191,9 +187,4 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
     ) -> None:
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
-        self.weight_decay = weight_decay
-
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        if self.weight_decay:
-            params *= 1 - self.lr * self.weight_decay
-        super().step(params, grads)
+        self.weight_decay = self.decay = weight_decay

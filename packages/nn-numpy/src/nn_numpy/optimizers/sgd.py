@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nn_core.contracts import StepOptimizer
+from nn_numpy.kernels import Kernels, kernels_for
 from nn_numpy.subnormal import FLUSH_EVERY, flush_negligible
 
 
@@ -32,27 +33,25 @@ class SGD(StepOptimizer):
         self.velocity: np.ndarray | None = None
         self.steps = 0
 
+    kernels: Kernels
+
     def setup(self, params: np.ndarray) -> None:
         self._scratch = np.empty_like(params)
+        self.kernels = kernels_for(params.size)
         if self.momentum:
             self.velocity = np.zeros_like(params)
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        step = np.multiply(grads, -self.lr, out=self._scratch)  # −lr·g
-        v = self.velocity
-        if v is None:
-            params += step
+        lr = float(self.lr)
+        if self.velocity is None:
+            self.kernels.sgd(params, grads, lr=lr, scratch=self._scratch)
             return
-        v *= self.momentum
-        v += step
         self.steps += 1
-        if self.steps % FLUSH_EVERY == 0:
-            flush_negligible(v)  # a zero gradient's velocity decays towards subnormal
-        if self.nesterov:
-            params += step
-            params += np.multiply(v, self.momentum, out=step)
-        else:
-            params += v
+        self.kernels.momentum(
+            params, grads, self.velocity, lr=lr, momentum=self.momentum, nesterov=self.nesterov, scratch=self._scratch
+        )
+        if self.steps % FLUSH_EVERY == 0:  # not part of the update's formula: see nn_numpy.subnormal
+            flush_negligible(self.velocity)
 
     def state_dict(self) -> dict[str, Any]:
         return {} if self.velocity is None else {"velocity": self.velocity.copy(), "step": self.steps}

@@ -1,0 +1,118 @@
+"""From an estimator's parameters to a validated spec: base spec, overrides, data, seed.
+
+An estimator's parameters are ``spec`` (a file, a dict, or None for the
+estimator's small default network), ``random_state`` (the spec's ``seed``)
+and any number of overrides named like scikit-learn's nested parameters:
+``optimizer__lr=0.05`` is ``--set optimizer.lr=0.05``,
+``model__layers__0__units=8`` is ``--set model.layers[0].units=8``, and a
+top-level key (``optimizer={"type": "adam", "lr": 0.01}``) replaces that
+section. Shallower keys apply first, so ``optimizer="adam"`` together with
+``optimizer__lr=0.01`` gives Adam with that rate.
+
+Why ``__`` and not one ``overrides`` dict: ``GridSearchCV`` and ``Pipeline``
+address parameters as ``step__name``; a grid over
+``nnclassifier__optimizer__lr`` and ``nnclassifier__model__layers__0__units``
+then varies each spec value on its own, which a single dict-valued parameter
+cannot (its grid would have to list every combination), and ``clone`` copies
+each override as an ordinary parameter.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from nn_core.registry import Registry
+from nn_core.spec import Spec, SpecError, SpecIssue, validate
+from nn_core.spec.loader import Document, check_shape, read_spec
+from nn_core.spec.model import to_spec
+from nn_core.spec.overrides import assign, parse_path
+
+SEPARATOR = "__"
+
+
+def override_path(key: str) -> tuple[str | int, ...]:
+    """``model__layers__0__units`` (or ``model.layers[0].units``) → ``("model", "layers", 0, "units")``."""
+    return parse_path(key.replace(SEPARATOR, "."))
+
+
+def plain(value: Any) -> Any:
+    """Parameter values as a spec holds them: numpy scalars and arrays become Python numbers and lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def seed_from(random_state: Any) -> int | None:
+    """scikit-learn's ``random_state`` (None, an int or a RandomState) as a spec seed."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    raise ValueError(f"random_state must be None, an int or a numpy RandomState, got {random_state!r}")
+
+
+def base_document(spec: Any, default: dict[str, Any], estimator: str) -> Document:
+    """The spec before overrides: a file (with line numbers for errors), a dict, or the default."""
+    if spec is None:
+        return Document(copy.deepcopy(default), None)
+    if isinstance(spec, (str, os.PathLike)):
+        return read_spec(os.fspath(spec))
+    if isinstance(spec, Mapping):
+        document = plain(spec)
+        check_shape(document)
+        return Document(document, None)
+    raise ValueError(f"{estimator}: spec must be a spec file path, a spec dict or None, got {type(spec).__name__}")
+
+
+def build_spec(
+    estimator: str,
+    spec: Any,
+    overrides: Mapping[str, Any],
+    *,
+    default: dict[str, Any],
+    arrays: dict[str, Any],
+    seed: int | None,
+    registry: Registry,
+) -> Spec:
+    """Validate the spec the estimator's parameters describe; its data section becomes ``arrays``.
+
+    Errors are :class:`SpecError` s whose issues name the parameter
+    (``(NNClassifier parameter optimizer__lrr): optimizer.lrr: unknown parameter ...``).
+    """
+    document = base_document(spec, default, estimator)
+    keyed = []
+    for key, value in overrides.items():
+        where = f"{estimator} parameter {key}"
+        try:
+            path = override_path(key)
+        except ValueError as exc:
+            raise SpecError([SpecIssue((), f"not a spec path: {exc}", f"({where})")]) from None
+        if path[:2] == ("data", "dataset"):
+            message = "fit(X, y) supplies the data: the spec's data.dataset is replaced by the arrays passed to fit"
+            raise SpecError([SpecIssue(path, message, f"({where})")])
+        keyed.append((len(path), path, plain(value), where))
+    for _, path, value, where in sorted(keyed, key=lambda item: item[0]):
+        assign(document, path, value, where)
+    if not isinstance(document.data, dict):
+        raise SpecError([SpecIssue((), "a spec must be a mapping", document.source)])
+    data = document.data.get("data")
+    data = dict(data) if isinstance(data, dict) else {}
+    data["dataset"] = {"type": "arrays", **arrays}
+    document.data["data"] = data
+    if seed is not None:
+        document.data["seed"] = seed
+    normalized, composed = validate(document, registry)
+    return to_spec(normalized, composed, document.source)
