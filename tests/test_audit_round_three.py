@@ -184,3 +184,22 @@ def test_cross_entropy_of_outputs_that_are_not_probabilities_is_refused(
         f"probabilities: use activation {expected} in the last layer"
     )
     assert not (tmp_path / "m.nn").exists()
+
+
+def test_a_fresh_run_never_overwrites_an_earlier_runs_checkpoint_of_the_same_epoch(tmp_path: Path, capsys: Any) -> None:
+    # Before: run C wrote epoch-000004.ckpt over run A's, then rotated it away as its own: A's file was gone.
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SMALL)
+    folder = tmp_path / "ck"
+    first = ["train", str(spec), "-q", "-o", str(tmp_path / "a.nn")]
+    assert cli.main([*first, "--set", f"training.checkpoint={{dir: {folder}, every: 2, keep: 5}}"]) == 0
+    before = {p.name: p.read_bytes() for p in folder.glob("*.ckpt")}
+    assert sorted(before) == ["epoch-000002.ckpt", "epoch-000004.ckpt"]
+    capsys.readouterr()
+    second = ["train", str(spec), "-q", "-o", str(tmp_path / "c.nn"), "--set", "seed=7", "--set", "training.epochs=6"]
+    assert cli.main([*second, "--set", f"training.checkpoint={{dir: {folder}, every: 2, keep: 1}}"]) == 0
+    err = capsys.readouterr().err
+    assert f"nn: warning: checkpoint {folder}/epoch-000002.ckpt was written by an earlier run and is kept" in err
+    after = {p.name: p.read_bytes() for p in folder.glob("*.ckpt")}
+    assert {name: after[name] for name in before} == before  # the earlier run's files, byte for byte
+    assert sorted(after) == ["epoch-000002.ckpt", "epoch-000004.ckpt", "epoch-000006.ckpt"]

@@ -286,6 +286,9 @@ class Checkpointer:
         self.lock = DirectoryLock(self.directory) if lock else None
         self.owned: dict[Path, tuple[int, int]] = {}
         """This run's checkpoints on disk: path → (next epoch, next step)."""
+        self.resumed = False
+        """A resumed run rewrites its own lineage's later checkpoints (bit for bit the same); a fresh one never
+        overwrites a file it did not write."""
 
     def start(self) -> None:
         """Take the directory's lock (a run already using it is an error); a directory we cannot create warns."""
@@ -304,6 +307,7 @@ class Checkpointer:
 
     def adopt(self, path: str | os.PathLike[str], next_epoch: int, next_step: int) -> None:
         """Count the checkpoint a run resumed from as its own, when it lies in this directory."""
+        self.resumed = True
         resumed = Path(path)
         with contextlib.suppress(OSError):
             if resumed.parent.resolve() == self.directory.resolve() and resumed.name.startswith(self.prefix):
@@ -321,6 +325,13 @@ class Checkpointer:
             raise ModelFileError(f"cannot create checkpoint directory {self.directory}: {exc.strerror}") from None
         order = (int(loop_state["next_epoch"]), int(loop_state["next_step"]))
         path = self.path_for(*order)
+        if not self.resumed and path not in self.owned and os.path.lexists(path):
+            # An earlier run's checkpoint of the same epoch: replacing it (and later rotating it away as ours)
+            # would lose that run's only way back.
+            raise ModelFileError(
+                f"checkpoint {path} was written by an earlier run and is kept; give this run its own "
+                "training.checkpoint.dir to checkpoint it"
+            )
         save_checkpoint(path, run, loop_state)
         self.last_path = path
         self.owned[path] = order
