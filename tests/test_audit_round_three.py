@@ -203,3 +203,24 @@ def test_a_fresh_run_never_overwrites_an_earlier_runs_checkpoint_of_the_same_epo
     after = {p.name: p.read_bytes() for p in folder.glob("*.ckpt")}
     assert {name: after[name] for name in before} == before  # the earlier run's files, byte for byte
     assert sorted(after) == ["epoch-000002.ckpt", "epoch-000004.ckpt", "epoch-000006.ckpt"]
+
+
+@pytest.mark.parametrize("kind", ["file", "device"])
+def test_a_checkpoint_dir_that_is_not_a_directory_is_an_error_before_training(
+    kind: str, tmp_path: Path, capsys: Any
+) -> None:
+    # Before: a warning at every checkpoint, exit 0, and not one checkpoint written (Ctrl-C had none either).
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SMALL)
+    target = "/dev/null" if kind == "device" else str(tmp_path / "ck")
+    if kind == "file":
+        Path(target).write_text("mine\n")
+    args = ["train", str(spec), "-q", "-o", str(tmp_path / "m.nn")]
+    code = cli.main([*args, "--set", f"training.checkpoint={{dir: {target}, every: 2}}"])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"nn: error: training.checkpoint.dir {target} is not a directory; name a directory (new or existing)"
+    )
+    assert not (tmp_path / "m.nn").exists()
+    if kind == "file":
+        assert Path(target).read_text() == "mine\n"

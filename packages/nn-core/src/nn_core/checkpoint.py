@@ -294,6 +294,10 @@ class Checkpointer:
         """Take the directory's lock (a run already using it is an error); a directory we cannot create warns."""
         if self.lock is None:
             return
+        if os.path.exists(self.directory) and not self.directory.is_dir():  # known now: no checkpoint would be written
+            raise ModelFileError(
+                f"training.checkpoint.dir {self.directory} is not a directory; name a directory (new or existing)"
+            )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError:
