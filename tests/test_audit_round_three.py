@@ -224,3 +224,20 @@ def test_a_checkpoint_dir_that_is_not_a_directory_is_an_error_before_training(
     assert not (tmp_path / "m.nn").exists()
     if kind == "file":
         assert Path(target).read_text() == "mine\n"
+
+
+def test_a_predict_line_far_longer_than_its_numbers_is_refused_before_csv_splits_it(
+    trained: dict[str, Path], tmp_path: Path, capsys: Any
+) -> None:
+    # Before: a 50 MB line of commas became a list of 50 million empty strings (500 MB) before any check.
+    from nn_core.prediction import MAX_LINE_BASE
+
+    limit = MAX_LINE_BASE + 128 * 2
+    inputs = tmp_path / "in.csv"
+    inputs.write_text("x0,x1\n0.1,0.2\n" + "," * (limit + 10) + "\n")
+    code = cli.main(["predict", str(trained["model"]), str(inputs), "-o", str(tmp_path / "p.csv")])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"nn: error: {inputs} line 3: longer than {limit:,} characters, far more than 2 numbers"
+    )
+    assert not (tmp_path / "p.csv").exists()
