@@ -241,3 +241,29 @@ def test_a_predict_line_far_longer_than_its_numbers_is_refused_before_csv_splits
         f"nn: error: {inputs} line 3: longer than {limit:,} characters, far more than 2 numbers"
     )
     assert not (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink"])
+def test_a_lock_path_that_is_not_a_regular_file_is_refused_without_blocking(kind: str, tmp_path: Path) -> None:
+    # Before: a FIFO there hung the run (reading it blocked); a directory there let the run train unlocked.
+    spec = tmp_path / "s.yaml"
+    spec.write_text(SMALL)
+    folder = tmp_path / "ck"
+    folder.mkdir()
+    lock = folder / ".nn-checkpoints.lock"
+    if kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "directory":
+        lock.mkdir()
+    else:
+        (tmp_path / "victim").write_text("keep me\n")
+        lock.symlink_to(tmp_path / "victim")
+    result = nn_process("train", str(spec), "-q", "-o", str(tmp_path / "m.nn"),
+                        "--set", f"training.checkpoint={{dir: {folder}, every: 2}}")  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"nn: error: checkpoint directory {folder}: {lock} is not a lock file nn wrote (not a regular file); remove it"
+    )
+    assert not (tmp_path / "m.nn").exists()
+    if kind == "symlink":
+        assert (tmp_path / "victim").read_text() == "keep me\n"

@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import socket
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,15 @@ class DirectoryLock:
 
     def _remove_if_stale(self) -> None:
         """Remove a lock whose owner is gone; raise for a live (or unknowable) owner."""
+        try:
+            mode = os.lstat(self.path).st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISREG(mode):  # a FIFO would block the read below; a directory or link is no lock of ours
+            raise NNError(
+                f"checkpoint directory {self.path.parent}: {self.path} is not a lock file nn wrote (not a regular "
+                "file); remove it"
+            )
         try:
             text = self.path.read_text(encoding="utf-8", errors="replace")[:200].strip()
         except FileNotFoundError:
