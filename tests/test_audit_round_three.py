@@ -267,3 +267,23 @@ def test_a_lock_path_that_is_not_a_regular_file_is_refused_without_blocking(kind
     assert not (tmp_path / "m.nn").exists()
     if kind == "symlink":
         assert (tmp_path / "victim").read_text() == "keep me\n"
+
+
+def test_dev_stderr_as_output_never_replaces_the_systems_link(trained: dict[str, Path], tmp_path: Path) -> None:
+    # Before (as root, stderr redirected to a file): `nn predict M X -o /dev/stderr` renamed its temporary file
+    # over the /dev/stderr symlink, replacing it with a regular file for the whole system.
+    link = tmp_path / "out.csv"
+    link.symlink_to("/proc/self/fd/2")  # what /dev/stderr is; testing on a link of our own leaves /dev alone
+    inputs = tmp_path / "in.csv"
+    inputs.write_text("x0,x1\n0.1,0.2\n")
+    with open(tmp_path / "stderr.txt", "w") as err:
+        result = subprocess.run(
+            [sys.executable, "-m", "nn_core.cli", "predict", str(trained["model"]), str(inputs), "-o",
+             str(link)], stdout=subprocess.PIPE, stderr=err, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    message = (tmp_path / "stderr.txt").read_text()
+    assert message.startswith(f"nn: error: -o {link} is a process's file descriptor (/proc/"), message
+    assert message.endswith("/fd/2), not a file: replacing it would break the system's link; name a file (or - for "
+                            "standard output)\n")  # fmt: skip
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/2"
