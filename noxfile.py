@@ -22,7 +22,7 @@ LINT_PATHS = ("packages", "tests", "benchmarks", "examples", "noxfile.py", ".ci"
 RUFF = "ruff==0.17.6"  # keep in step with tox.ini
 MYPY = ("mypy==2.4.1", "pytest>=8", "types-PyYAML", "types-jsonschema", "scipy-stubs")
 
-nox.options.sessions = ["lint", "type", "tests", "numba", "sklearn", "integration", "plugin", "no-plugin"]
+nox.options.sessions = ["lint", "type", "tests", "torch", "numba", "sklearn", "integration", "plugin", "no-plugin"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -32,6 +32,7 @@ class Package(enum.Enum):
     CORE = "nn-core"
     NUMPY = "nn-numpy"
     DATASETS = "nn-datasets"
+    SWEEP = "nn-sweep"
 
     @property
     def folder(self) -> Path:
@@ -39,12 +40,19 @@ class Package(enum.Enum):
 
     @property
     def installs(self) -> tuple[Package, ...]:
-        """What its test env holds: itself and nn-core, no other plugin."""
+        """What its test env holds: itself and nn-core, no other plugin (nn-sweep runs real
+        trials, so it gets the numpy backend and the datasets too)."""
+        if self is Package.SWEEP:
+            return (*BASE, self)
         return (Package.CORE,) if self is Package.CORE else (Package.CORE, self)
 
     @property
     def test_deps(self) -> tuple[str, ...]:
-        return TEST_DEPS + ("scikit-learn",)
+        return TEST_DEPS + (("matplotlib",) if self is Package.SWEEP else ("scikit-learn",))
+
+
+BASE = (Package.CORE, Package.NUMPY, Package.DATASETS)
+"""The three packages README's first command installs."""
 
 
 def install(session: nox.Session, packages: tuple[Package | Path, ...], *deps: str) -> None:
@@ -58,15 +66,16 @@ def install(session: nox.Session, packages: tuple[Package | Path, ...], *deps: s
 @nox.parametrize("package", list(Package), ids=[package.name.lower() for package in Package])
 def tests(session: nox.Session, package: Package) -> None:
     """Run one package's tests against installed builds of it and nn-core."""
-    install(session, package.installs, *package.test_deps)
+    optional = ("optuna",) if package is Package.SWEEP and session.python == DEFAULT_PYTHON else ()
+    install(session, package.installs, *package.test_deps, *optional)
     session.chdir(package.folder)
-    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]))
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
 
 
 @nox.session(python=DEFAULT_PYTHON)
 def integration(session: nox.Session) -> None:
     """Run the top-level tests/ against installed builds of all three packages."""
-    install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "mlxtend", "matplotlib", "tensorboardX")
+    install(session, BASE, *TEST_DEPS, "scikit-learn", "mlxtend", "matplotlib", "tensorboardX")
     session.chdir(ROOT)
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
 
@@ -77,17 +86,29 @@ EXAMPLE = ROOT / "examples" / "nn-example-plugin"
 @nox.session(python=DEFAULT_PYTHON)
 def plugin(session: nox.Session) -> None:
     """Build the example plugin, install it (not editable) beside the packages, run its tests."""
-    folders = [str(package.folder) for package in Package] + [str(EXAMPLE)]
+    folders = [str(package.folder) for package in BASE] + [str(EXAMPLE)]
     session.install(*TEST_DEPS, *folders)
     session.run("python", str(ROOT / ".ci" / "check_dists.py"), *folders)
     session.chdir(EXAMPLE)
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]), env={"MPLBACKEND": "Agg"})
 
 
+TORCH = ROOT / "packages" / "nn-torch"
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def torch(session: nox.Session) -> None:
+    """nn-torch on CPU torch (its wheel is on disk for Python 3.11 only): components against nn-numpy,
+    equivalence over specs/, model portability, nn export."""
+    install(session, (*BASE, TORCH), *TEST_DEPS, "torch==2.13.0")
+    session.chdir(TORCH)
+    session.run("pytest", *PYTEST_ARGS, *(session.posargs or ["tests"]))
+
+
 @nox.session(python=DEFAULT_PYTHON)
 def numba(session: nox.Session) -> None:
     """nn-numpy with numba's fused kernels: bit-identical to the reference kernels, imported lazily."""
-    install(session, tuple(Package), *TEST_DEPS, "scikit-learn", "numba>=0.59")
+    install(session, BASE, *TEST_DEPS, "scikit-learn", "numba>=0.59")
     session.chdir(Package.NUMPY.folder)
     tests = ["tests", str(ROOT / "tests" / "test_kernels_startup.py"), str(ROOT / "tests" / "test_tutorial_000.py")]
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or tests))
@@ -97,7 +118,7 @@ def numba(session: nox.Session) -> None:
 def sklearn(session: nox.Session) -> None:
     """NNClassifier/NNRegressor through scikit-learn's estimator checks, Pipelines and grid searches
     (the example plugin installed, so a third party's components are used through them too)."""
-    install(session, (*Package, EXAMPLE), *TEST_DEPS, "scikit-learn", "pandas")
+    install(session, (*BASE, EXAMPLE), *TEST_DEPS, "scikit-learn", "pandas")
     session.chdir(ROOT)
     tests = ["tests/test_sklearn_estimators.py", "tests/test_sklearn_checks.py"]
     session.run("pytest", *PYTEST_ARGS, *(session.posargs or tests))
@@ -106,7 +127,7 @@ def sklearn(session: nox.Session) -> None:
 @nox.session(name="no-plugin", python=DEFAULT_PYTHON)
 def no_plugin(session: nox.Session) -> None:
     """Without the example plugin, a spec naming swish fails validation listing what is installed."""
-    install(session, tuple(Package), *TEST_DEPS)
+    install(session, BASE, *TEST_DEPS)
     session.chdir(ROOT)
     session.run("pytest", *PYTEST_ARGS, "tests/test_without_example_plugin.py")
 
@@ -122,7 +143,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(name="type", python=DEFAULT_PYTHON)
 def type_check(session: nox.Session) -> None:
     """Type-check the packages' sources with mypy (settings and files in mypy.ini)."""
-    folders = [f"{Package.CORE.folder}[plot]", *(str(p.folder) for p in Package if p is not Package.CORE)]
+    folders = [f"{Package.CORE.folder}[plot]", str(Package.NUMPY.folder), str(Package.DATASETS.folder)]
+    folders += [f"{Package.SWEEP.folder}[tpe]", str(TORCH), "torch==2.13.0"]
     session.install(*MYPY, *folders)
     session.chdir(ROOT)
     session.run("mypy", *session.posargs)
@@ -132,6 +154,6 @@ def type_check(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run `python benchmarks/run.py` against installed builds, with PyTorch (the CPU build on
     disk), scikit-learn and mlxtend installed here only (not in the default run)."""
-    install(session, tuple(Package), "torch==2.13.0", "scikit-learn", "mlxtend")
+    install(session, (*BASE, Package.SWEEP, TORCH), "torch==2.13.0", "scikit-learn", "mlxtend", "numba>=0.59")
     session.chdir(ROOT)
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)

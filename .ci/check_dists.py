@@ -23,7 +23,7 @@ import re
 import sys
 from pathlib import Path
 
-OURS = ("nn-core", "nn-numpy", "nn-datasets", "nn-example-plugin")
+OURS = ("nn-core", "nn-numpy", "nn-datasets", "nn-sweep", "nn-torch", "nn-example-plugin")
 MIN_VERSION = (0, 1, 0)
 GROUP = "nn"
 

@@ -215,7 +215,11 @@ def test_gradcheck_counts_must_be_positive(capsys: Any, option: str, value: str)
 def test_a_closed_pipe_on_stdout_is_not_an_internal_error(trained: dict[str, Path]) -> None:
     rows = trained["inputs"].parent / "many.csv"
     rows.write_text("x0,x1\n" + "0.5,0.2\n" * 100_000)  # more than a pipe buffer holds
-    for command in (["plugins"], ["predict", str(trained["model"]), str(rows), "-o", "-"]):
+    # `nn plugins` prints less than a pipe buffer holds: it may finish before the reader closes (exit 0)
+    for command, codes in (
+        (["plugins"], (0, 141)),
+        (["predict", str(trained["model"]), str(rows), "-o", "-"], (141,)),
+    ):
         process = subprocess.Popen(
             [sys.executable, "-m", "nn_core.cli", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -225,7 +229,7 @@ def test_a_closed_pipe_on_stdout_is_not_an_internal_error(trained: dict[str, Pat
         code = process.wait(timeout=60)
         err = process.stderr.read().decode()
         process.stderr.close()
-        assert code == 141 and err == "", (command, code, err)
+        assert code in codes and err == "", (command, code, err)
 
 
 def test_a_fifo_as_training_data_is_refused_without_blocking(tmp_path: Path) -> None:

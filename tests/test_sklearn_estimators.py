@@ -267,7 +267,7 @@ def test_unknown_override_key_is_one_line_naming_it(moons: tuple[np.ndarray, np.
     assert "did you mean 'lr'?" in message
     with pytest.raises(ValueError, match=r"^\(NNRegressor parameter trainig__epochs\): trainig: "):
         NNRegressor(trainig__epochs=3).fit(X, y.astype(float))
-    with pytest.raises(ValueError, match=r"optimizer\.lr: -1 is less than or equal to the minimum of 0"):
+    with pytest.raises(ValueError, match=r"optimizer\.lr: must be greater than 0, got -1"):
         NNClassifier(optimizer__lr=-1).fit(X, y)
     with pytest.raises(ValueError, match=r"data__dataset__n_samples\): data.dataset.n_samples: fit\(X, y\) supplies"):
         NNClassifier(data__dataset__n_samples=10).fit(X, y)  # never silently ignored

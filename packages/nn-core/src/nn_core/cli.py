@@ -182,13 +182,31 @@ def _resume_command(args: argparse.Namespace, checkpoint: str) -> str:
     return shlex.join([*words, "--resume", checkpoint])
 
 
+def _note_backend(path: str, model: Any) -> None:
+    """Say so when a model runs on another backend, or device, than the one that trained it."""
+    trained = model.metadata.get("trained_on_backend")
+    if trained:
+        print(
+            f"nn: note: {path} was trained on backend {trained!r}; running it on {model.spec.backend!r}",
+            file=sys.stderr,
+        )
+    device = model.metadata.get("trained_on_device")
+    if device:
+        print(
+            f"nn: note: {path} was trained on device {device!r}, which this machine lacks; "
+            f"running it on {model.spec.device!r}",
+            file=sys.stderr,
+        )
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from nn_core.evaluation import evaluate_model
     from nn_core.model import load_model
     from nn_core.spec import load_spec
 
     registry = _plugins(args).registry
-    model = load_model(args.model, registry)
+    model = load_model(args.model, registry, backend=args.backend)
+    _note_backend(args.model, model)
     source = args.data if args.data else dict(model.metadata["spec"])
     data_spec = load_spec(source, args.overrides, registry)
     results = evaluate_model(model, data_spec, registry)
@@ -233,7 +251,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nn_core.inputs import check_input_file
     from nn_core.outputs import STDOUT, spec_inputs
 
-    model = load_model(args.model, registry)
+    model = load_model(args.model, registry, backend=args.backend)
+    _note_backend(args.model, model)
     output = _output(args.output, [args.model, args.inputs, *spec_inputs(model.spec)], stdout_ok=True)
     check_input_file(args.inputs, "input file", directory_ok=True)  # a dataset may read a folder (Kaggle's)
     X = read_inputs(model, args.inputs, registry)
@@ -243,6 +262,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"wrote {what} to standard output", file=sys.stderr)
     else:
         print(f"wrote {what} to {args.output}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from nn_core.export import ExportError, export_model, exporters
+    from nn_core.model import load_model
+
+    plugins = _plugins(args)
+    formats = exporters(plugins.pm)
+    if args.format not in formats:
+        installed = ", ".join(sorted(formats)) or "none (nn-torch provides torch)"
+        raise ExportError(f"--format {args.format!r}: no such export format; installed formats: {installed}")
+    _output(args.output, [args.model])  # before loading anything
+    model = load_model(args.model, plugins.registry)
+    note = export_model(model, formats[args.format], args.output, source=args.model)
+    print(f"wrote {args.output} ({args.format})")
+    if note:
+        print(note)
     return 0
 
 
@@ -298,6 +335,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     pyplot()  # fail early, with the install hint, when matplotlib is missing
     registry = _plugins(args).registry
+    if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind)
+        _output(args.output, [args.target])
+        return int(args.plot_kinds[args.what](args, _plugins(args)))
     if args.what == "activation":
         from nn_core.plotting.activation import activation_from_text, plot_activation
         from nn_core.spec.schema import default_backend
@@ -558,6 +598,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="override a value of the data spec (e.g. data.dataset.path=...)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--backend",
+        default=None,
+        metavar="NAME",
+        help="run the model on this backend (default: the one that trained it, else the default installed one)",
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict for a CSV of inputs (Kaggle test.csv → submission)")
@@ -569,7 +615,19 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="CSV file to write (- for standard output)")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
+    p.add_argument(
+        "--backend",
+        default=None,
+        metavar="NAME",
+        help="run the model on this backend (default: the one that trained it, else the default installed one)",
+    )
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("export", help="write a trained model in another framework's format (nn export --format torch)")
+    p.add_argument("model", help="model file written by nn train -o")
+    p.add_argument("--format", required=True, metavar="NAME", help="export format, from the installed plugins (torch)")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write, e.g. model.pt")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
         "plot", help="draw a model's decision boundary, history or confusion matrices, or an activation (matplotlib)"
@@ -582,7 +640,8 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="image to write (.png, .svg, .pdf)")
     p.add_argument("--backend", default=None, help="backend of the activation (default: the default backend)")
-    p.set_defaults(func=cmd_plot)
+    # plugins may add kinds (nn_core.commands.add_plot_kind), so `nn plot` loads their commands
+    p.set_defaults(func=cmd_plot, plot_kinds={}, plot_owners={}, extended_by_plugins=True)
 
     p = sub.add_parser("animate", help="train a spec and animate its decision boundary (GIF, or MP4 with ffmpeg)")
     _add_spec_args(p)

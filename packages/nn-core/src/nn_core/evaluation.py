@@ -60,15 +60,13 @@ def evaluate_model(model: Any, data_spec: Spec, registry: Registry, data: Data |
     if data.X.shape[1] != model.input_dim:
         raise NNError(f"the data has {data.X.shape[1]} features; the model expects {model.input_dim}")
     check_targets_fit(model, data)
-    network = model.network
     metrics = build_metrics(model.spec, registry, data.y)
     parts = split_data(data, data_spec.data.split.dev, data_spec.data.split.test, data_spec.seed)
     results: dict[str, Any] = {}
     for name, part in parts.items():
-        X = network.to_backend(model.scaler.transform(part.X))
-        Y = network.prepare_targets(part.y)
-        scores: dict[str, Any] = {"samples": len(part.y), "loss": network.loss(X, Y)}
-        proba = network.predict_proba(X)
+        # through the model, not its network: an Ensemble has members' networks, each with its own scaling
+        scores: dict[str, Any] = {"samples": len(part.y), "loss": model.loss(part.X, part.y)}
+        proba = model.outputs(part.X)
         for metric_name, metric in metrics.items():
             scores[metric_name] = compute_metric(metric_name, metric, part.y, proba)
         if model.task == "classification":

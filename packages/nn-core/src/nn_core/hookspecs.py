@@ -32,6 +32,7 @@ completed), ``run.history`` (one dict per logged epoch: ``{"epoch": 10,
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -92,10 +93,36 @@ def nn_contract_version() -> int:  # type: ignore[empty-body]
 
 
 @hookspec
-def nn_register_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``nn`` subcommands: ``subparsers.add_parser(...)`` and
-    ``parser.set_defaults(handler=fn)`` where ``fn(args, plugins) -> int``.
+def nn_register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``nn`` subcommands (datasette's ``register_commands`` is the model).
 
-    A name that clashes with a built-in command or another plugin's is
-    reported naming both distributions.
+    ::
+
+        @hookimpl
+        def nn_register_commands(subparsers):
+            p = subparsers.add_parser("sweep", help="run many trials")
+            p.add_argument("file")
+            p.set_defaults(handler=run_sweep)   # run_sweep(args, plugins) -> exit status
+
+    ``plugins`` is the command's :class:`nn_core.plugins.Plugins`. nn calls
+    this hook only when the command line names no built-in command, asks for
+    ``--help``, or names ``nn plot`` (whose kinds plugins may add with
+    :func:`nn_core.commands.add_plot_kind`). A name that clashes with a
+    built-in command or another plugin's is not added, with one warning naming
+    both distributions. Import heavy libraries inside the handler.
+    """
+
+
+@hookspec
+def nn_exporters() -> list[Any]:  # type: ignore[empty-body]
+    """Return model exporters: objects with ``name`` (the ``nn export --format``
+    value), ``suffix`` (the usual file suffix, e.g. ``.pt``), ``description``
+    (one line for ``nn export --help``) and ``export(model, path) -> str | None``.
+
+    ``model`` is a loaded :class:`nn_core.model.Model`; ``path`` is a temporary
+    file beside the destination that nn renames into place once ``export``
+    returns, so a failure never leaves a half-written file. The returned text,
+    if any, is printed (how to load the file), with the temporary path in it
+    replaced by the destination. Raise an
+    :class:`nn_core.errors.NNError` for a model the format cannot express.
     """

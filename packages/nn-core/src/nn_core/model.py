@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nn_core.contracts import Network
+from nn_core.contracts import Backend, Network
 from nn_core.errors import ModelFileError, NNError
 from nn_core.experiment import build_network
 from nn_core.modelfile import prefixed, read_archive, section, write_archive
@@ -63,6 +63,11 @@ class Model:
         """The output layer's activations as the network computes them (one column for a sigmoid unit)."""
         network = self.network
         return np.asarray(network.predict_proba(network.to_backend(self._inputs(X))), dtype=np.float64)
+
+    def loss(self, X: Any, y: np.ndarray) -> float:
+        """The training loss (with weight penalties) on raw features ``X`` and targets ``y``."""
+        network = self.network
+        return float(network.loss(network.to_backend(self._inputs(X)), network.prepare_targets(y)))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, one column per class (also for a binary model's single sigmoid unit).
@@ -158,6 +163,26 @@ def _provider_record(registry: Registry, kind: str, name: str, backend: str | No
     }
 
 
+def _on_present_device(meta: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """A model trained on a device this machine lacks (``cuda`` on a laptop) runs on the
+    backend's default device instead; ``trained_on_device`` records the move."""
+    spec = meta["spec"]
+    device = spec.get("device")
+    if not isinstance(device, str):
+        return meta
+    try:
+        backend_cls = registry.get("backend", spec["backend"]).cls
+    except LookupError:
+        return meta
+    if not (isinstance(backend_cls, type) and issubclass(backend_cls, Backend)):
+        return meta
+    present = backend_cls.devices()
+    if device in present:
+        return meta
+    moved = {k: v for k, v in spec.items() if k != "device"}
+    return {**meta, "spec": moved, "trained_on_device": device}
+
+
 def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -> dict[str, Any]:
     """The file's metadata moved to ``backend`` (None: the recorded backend when it is
     installed, else the default installed one). Model files are backend-portable: the
@@ -174,12 +199,12 @@ def _on_backend(meta: dict[str, Any], registry: Registry, backend: str | None) -
         raise NNError(f"--backend {target!r} is not installed (installed backends: {', '.join(sorted(installed))})")
     if target is None:
         if recorded in installed or not isinstance(recorded, str):
-            return meta
+            return _on_present_device(meta, registry)
         target = default_backend(registry)
         if target is None or target not in installed:
             return meta
     if target == recorded:
-        return meta
+        return _on_present_device(meta, registry)
     moved = {k: v for k, v in spec.items() if k != "device"}
     moved["backend"] = target
     try:
@@ -246,4 +271,8 @@ def load_model(
 
         registry = resolve(plugins).registry
     arrays, meta = read_archive(path, "model")
+    if "ensemble" in meta:
+        from nn_core.ensemble import restore_ensemble
+
+        return restore_ensemble(arrays, meta, registry, f"model file {path}", backend)  # type: ignore[return-value]
     return restore_model(arrays, meta, registry, f"model file {path}", backend)

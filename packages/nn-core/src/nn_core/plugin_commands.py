@@ -1,8 +1,9 @@
 """Plugins' own ``nn`` subcommands (the ``nn_register_commands`` hook).
 
 Plugins are loaded for this only when the command line names no built-in
-command (or asks for ``--help``), so built-in commands start as fast as
-before. A command name already taken, by nn or by another plugin, is not
+command (or asks for ``--help``), or a built-in that plugins extend (``nn
+plot``, whose kinds they may add with :func:`nn_core.commands.add_plot_kind`),
+so other built-in commands start as fast as before. A command name already taken, by nn or by another plugin, is not
 added and is reported in one line naming both.
 """
 
@@ -21,6 +22,8 @@ class _Subparsers:
 
     def __init__(self, sub: argparse._SubParsersAction, who: str, owners: dict[str, str], problems: list[str]) -> None:
         self._sub, self._who, self._owners, self._problems = sub, who, owners, problems
+        self.distribution = who
+        """Who is adding commands ("nn-sweep 0.2.0"): for helpers such as ``add_plot_kind``."""
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         for alias in (name, *kwargs.get("aliases", ())):
@@ -50,7 +53,8 @@ def add_plugin_commands(parser: argparse.ArgumentParser, argv: Sequence[str]) ->
     the namespace to parse into (carrying the loaded plugins), or None."""
     sub = _subparsers(parser)
     command = next((token for token in argv if not token.startswith("-")), None)
-    if command in sub.choices or (command is None and not {"-h", "--help"} & set(argv)):
+    extended = command in sub.choices and sub.choices[command].get_default("extended_by_plugins")
+    if (command in sub.choices and not extended) or (command is None and not {"-h", "--help"} & set(argv)):
         return None
     from nn_core import plugins
 
@@ -78,7 +82,7 @@ def run_plugin_command(args: argparse.Namespace) -> int:
         raise PluginError(f"{who}: command {args.command!r} set no handler (parser.set_defaults(handler=fn))")
     try:
         return int(handler(args, args.loaded_plugins))
-    except NNError:
+    except (NNError, BrokenPipeError, MemoryError):  # nn's own one-line handling (a closed pipe is quiet)
         raise
     except Exception as exc:
         raise PluginError(f"{who}: command {args.command!r} failed: {exception_line(exc)}") from exc
