@@ -107,7 +107,7 @@ def size_output_layer(document: Any, outputs: OutputSize, set_paths: list[tuple[
     units = last.get("units")
     if last.get("type") != "dense" or not isinstance(units, int) or units in outputs.allowed:
         return
-    last_paths = {("model", "layers", len(layers) - 1), ("model", "layers", -1)}
+    last_paths: set[tuple[str | int, ...]] = {("model", "layers", len(layers) - 1), ("model", "layers", -1)}
     if any(path[:3] in last_paths and path[3:] == ("units",) for path in set_paths):
         return
     if outputs.activations is None or _activation_name(last) in outputs.activations:
