@@ -325,6 +325,18 @@ def test_data_the_spec_cannot_split_is_a_value_error(moons: tuple[np.ndarray, np
     assert isinstance(caught.value, NNError) and "\n" not in str(caught.value)
 
 
+def test_loading_with_the_other_estimator_names_the_right_one(
+    moons: tuple[np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
+    X, y = moons
+    path = tmp_path / "clf.npz"
+    NNClassifier(training__epochs=2).fit(X, y).save(path)
+    message = r"clf\.npz holds a classification model; load it with NNClassifier\.load \(or nn_core\.sklearn\.load\)$"
+    with pytest.raises(NNError, match=message):
+        NNRegressor.load(path)
+    assert type(load(path)).__name__ == "NNClassifier"
+
+
 # -- model files, pickling, the CLI ----------------------------------------------------------------
 
 

@@ -246,7 +246,8 @@ class _NNEstimator:
     @classmethod
     def _from_model(cls, model: Any, what: str) -> Any:
         if model.task != cls._task:
-            raise NNError(f"{what} holds a {model.task} model; load it with the {model.task} estimator instead")
+            other = "NNClassifier" if model.task == "classification" else "NNRegressor"
+            raise NNError(f"{what} holds a {model.task} model; load it with {other}.load (or nn_core.sklearn.load)")
         estimator = cls(spec={k: v for k, v in model.metadata["spec"].items() if k != "data"})
         extra = dict(model.metadata.get("sklearn") or {})
         estimator.model_ = model
