@@ -423,7 +423,7 @@ def test_nn_train_model_file_loads_as_an_estimator(tmp_path: Path, capsys: pytes
     assert model.classes == ["0", "1"] and list(estimator.classes_) == [0, 1]  # integer names: integer labels
     assert estimator.n_features_in_ == 2
     assert np.array_equal(estimator.predict(X), model.predict(X))
-    with pytest.raises(NNError, match="holds a classification model; load it with the classification estimator"):
+    with pytest.raises(NNError, match="holds a classification model; load it with NNClassifier.load"):
         NNRegressor.load(tmp_path / "m.npz")
     refit = clone(estimator).fit(X, (X[:, 0] > 0).astype(int))  # the stored spec trains again on new data
     assert refit.model_.spec.model.layers[0].params["units"] == 3
