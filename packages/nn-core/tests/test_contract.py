@@ -167,8 +167,21 @@ def test_unknown_device_is_a_spec_error_at_its_path(tmp_path: Path) -> None:
 def test_known_device_missing_on_this_machine_is_one_line(tmp_path: Path) -> None:
     plugins = fake_plugins()
     spec = spec_of(tmp_path, plugins, "device=fakegpu")
-    with pytest.raises(NNError, match=r"^device: 'fakegpu' is not available on this machine for backend 'fake' "):
+    expected = r"^\(--set device=fakegpu\): device: 'fakegpu' is not available on this machine for backend 'fake' "
+    with pytest.raises(NNError, match=expected):
         build(spec, plugins=plugins)
+
+
+def test_missing_device_written_in_the_file_names_its_line(tmp_path: Path) -> None:
+    """The device is only found missing at build time; the error still points at the line that asked for it."""
+    plugins = fake_plugins()
+    path = tmp_path / "spec.yaml"
+    path.write_text("device: fakegpu\n" + SPEC)
+    spec = load_spec(path, plugins=plugins)
+    with pytest.raises(NNError) as err:
+        build(spec, plugins=plugins)
+    assert str(err.value).startswith(f"{path}:1:9: device: 'fakegpu' is not available on this machine")
+    assert "\n" not in str(err.value)
 
 
 def test_dtype_the_backend_lacks_is_one_error_at_its_path(tmp_path: Path) -> None:

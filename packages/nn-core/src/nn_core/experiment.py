@@ -72,7 +72,8 @@ def build_network(spec: Spec, registry: Registry, input_dim: int) -> Network:
     present = type(backend).devices()
     if spec.device not in present:
         raise NNError(
-            f"device: {spec.device!r} is not available on this machine for backend {spec.backend!r} "
+            f"{spec.device_location}device: {spec.device!r} is not available on this machine "
+            f"for backend {spec.backend!r} "
             f"(available: {', '.join(present)})"
         )
     layers = [instantiate(layer, registry, spec.backend) for layer in spec.model.layers]

@@ -43,7 +43,9 @@ def load_spec(
         document = read_spec(source)
     apply_overrides(document, list(overrides))
     normalized, composed = validate(document, registry)
-    return to_spec(normalized, composed, document.source)
+    written = isinstance(document.data, dict) and "device" in document.data
+    device_location = document.issue(("device",), "").location if written else ""
+    return to_spec(normalized, composed, document.source, device_location)
 
 
 __all__ = [

@@ -85,6 +85,10 @@ class Spec:
     metrics: tuple[ComponentSpec, ...]
     document: Mapping[str, Any]
     source: str | None = None
+    device_location: str = ""
+    """Where ``device`` was written (``"spec.yaml:3:9: "``, ``"(--set device=cuda): "``), or "" when
+    defaulted: a device missing from this machine is only found at build time, and that error still
+    points at the line that asked for it."""
 
 
 def component(kind: str, ref: Mapping[str, Any], composed: ComposedSchema) -> ComponentSpec:
@@ -105,7 +109,9 @@ def component(kind: str, ref: Mapping[str, Any], composed: ComposedSchema) -> Co
     return ComponentSpec(kind, ref["type"], params)
 
 
-def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None = None) -> Spec:
+def to_spec(
+    doc: Mapping[str, Any], composed: ComposedSchema, source: str | None = None, device_location: str = ""
+) -> Spec:
     data = doc["data"]
     model = doc["model"]
     training = doc["training"]
@@ -141,4 +147,5 @@ def to_spec(doc: Mapping[str, Any], composed: ComposedSchema, source: str | None
         metrics=tuple(component("metric", m, composed) for m in doc["metrics"]),
         document=doc,
         source=source,
+        device_location=device_location,
     )
