@@ -105,6 +105,9 @@ def _record(trial: Trial, result: dict[str, Any], directory: Path) -> dict[str, 
 def _task(trial: Trial, sweep: Sweep, directory: Path) -> dict[str, Any]:
     assert trial.document is not None
     epochs = int(trial.document["training"]["epochs"])
+    # the sweep file's checkpoint_every, else the spec's own training.checkpoint.every (its dir is
+    # replaced by the trial's own), else a tenth of the epochs
+    own = (trial.document["training"].get("checkpoint") or {}).get("every")
     return {
         "key": trial.key,
         "document": trial.document,
@@ -112,7 +115,7 @@ def _task(trial: Trial, sweep: Sweep, directory: Path) -> dict[str, Any]:
         "fold": trial.fold,
         "folds": sweep.folds,
         "cv_seed": sweep.cv_seed,
-        "checkpoint_every": sweep.checkpoint_every or max(1, epochs // 10),
+        "checkpoint_every": sweep.checkpoint_every or own or max(1, epochs // 10),
     }
 
 
