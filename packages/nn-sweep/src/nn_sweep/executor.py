@@ -96,7 +96,10 @@ class DaskExecutor:
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
-                        dashboard_address=None,
+                        # no dashboard, and its HTTP server (which starts even so) on a free port: a
+                        # scheduler already on 8787 would otherwise earn a "Port 8787 is already in use" warning
+                        dashboard_address="127.0.0.1:0",
+                        scheduler_kwargs={"dashboard": False},
                         resources=resources or None,
                         silence_logs=40,  # logging.ERROR: worker chatter does not interleave with the progress bar
                     )
