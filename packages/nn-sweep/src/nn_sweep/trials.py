@@ -142,6 +142,7 @@ def describe(sweep: Sweep) -> dict[str, Any]:
     return {
         "sweep": sweep.source,
         "spec": str(sweep.spec_path),
+        "spec_file": str(Path(sweep.spec_path).resolve()),  # the same spec whichever directory nn ran in
         "search": sweep.search,
         "params": [d.path for d in sweep.params],
         "objective": {"metric": sweep.objective_metric, "mode": sweep.objective_mode},
