@@ -168,3 +168,20 @@ def test_images_and_labels_must_agree(tmp_path, mnist_like):
         load_idx(img, write(tmp_path / "labels4", idx_bytes(np.array([1, 2, -1, 0, 0], dtype="i1"))))
     with pytest.raises(DataError, match=r"flat: expected images \(n, rows, cols\), got an array of shape \(5,\)"):
         load_idx(write(tmp_path / "flat", idx_bytes(labels)), write(tmp_path / "l", idx_bytes(labels)))
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    # Before: open() on a FIFO nobody writes to waited forever (nn train hung).
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "images.idx"
+    os.mkfifo(fifo)
+    code = f"from nn_datasets.idx import read_idx; read_idx({str(fifo)!r})"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == f"nn_core.errors.DataError: {fifo} is a FIFO (named pipe), not a regular file"
+    )

@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import socket
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,15 @@ class DirectoryLock:
     def _remove_if_stale(self) -> None:
         """Remove a lock whose owner is gone; raise for a live (or unknowable) owner."""
         try:
+            mode = os.lstat(self.path).st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISREG(mode):  # a FIFO would block the read below; a directory or link is no lock of ours
+            raise NNError(
+                f"checkpoint directory {self.path.parent}: {self.path} is not a lock file nn wrote (not a regular "
+                "file); remove it"
+            )
+        try:
             text = self.path.read_text(encoding="utf-8", errors="replace")[:200].strip()
         except FileNotFoundError:
             return
@@ -286,11 +296,18 @@ class Checkpointer:
         self.lock = DirectoryLock(self.directory) if lock else None
         self.owned: dict[Path, tuple[int, int]] = {}
         """This run's checkpoints on disk: path → (next epoch, next step)."""
+        self.resumed = False
+        """A resumed run rewrites its own lineage's later checkpoints (bit for bit the same); a fresh one never
+        overwrites a file it did not write."""
 
     def start(self) -> None:
         """Take the directory's lock (a run already using it is an error); a directory we cannot create warns."""
         if self.lock is None:
             return
+        if os.path.exists(self.directory) and not self.directory.is_dir():  # known now: no checkpoint would be written
+            raise ModelFileError(
+                f"training.checkpoint.dir {self.directory} is not a directory; name a directory (new or existing)"
+            )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -304,6 +321,7 @@ class Checkpointer:
 
     def adopt(self, path: str | os.PathLike[str], next_epoch: int, next_step: int) -> None:
         """Count the checkpoint a run resumed from as its own, when it lies in this directory."""
+        self.resumed = True
         resumed = Path(path)
         with contextlib.suppress(OSError):
             if resumed.parent.resolve() == self.directory.resolve() and resumed.name.startswith(self.prefix):
@@ -321,6 +339,13 @@ class Checkpointer:
             raise ModelFileError(f"cannot create checkpoint directory {self.directory}: {exc.strerror}") from None
         order = (int(loop_state["next_epoch"]), int(loop_state["next_step"]))
         path = self.path_for(*order)
+        if not self.resumed and path not in self.owned and os.path.lexists(path):
+            # An earlier run's checkpoint of the same epoch: replacing it (and later rotating it away as ours)
+            # would lose that run's only way back.
+            raise ModelFileError(
+                f"checkpoint {path} was written by an earlier run and is kept; give this run its own "
+                "training.checkpoint.dir to checkpoint it"
+            )
         save_checkpoint(path, run, loop_state)
         self.last_path = path
         self.owned[path] = order

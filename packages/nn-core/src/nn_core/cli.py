@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
+import stat
 import sys
 import warnings
 from collections.abc import Sequence
@@ -23,6 +25,8 @@ from nn_core.errors import NNError, exception_line
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+"""errno values of a failed write that are the disk's doing, never nn's."""
 """128 + SIGPIPE, what a shell reports for a command killed by a closed pipe."""
 
 
@@ -387,8 +391,10 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 
 def _is_model_file(path: str) -> bool:
-    """Model files are zip archives; specs are text."""
+    """Model files are zip archives; specs are text (and a FIFO or device is never a model file)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # opening a FIFO would wait for a writer
+            return False
         with open(path, "rb") as f:
             return f.read(2) == b"PK"
     except OSError:
@@ -697,13 +703,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = make_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args, extras = parser.parse_known_args(argv, namespace=add_plugin_commands(parser, argv))
-    _claim_plugins_show_name(args, extras)
-    if extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    try:  # --version and --help print here
+        args, extras = parser.parse_known_args(argv, namespace=add_plugin_commands(parser, argv))
+        _claim_plugins_show_name(args, extras)
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    except SystemExit:
+        if _stdout_fails():
+            raise SystemExit(_stdout_failed(sys.exc_info()[1])) from None
+        raise
+    except OSError as exc:  # `nn --version | head -0`
+        return _stdout_failed(exc)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
-        return _run(args)
+        code = _run(args)
+    if _stdout_fails():  # buffered output that never reached a full disk or a closed pipe
+        return _stdout_failed(None)
+    return code
+
+
+def _stdout_fails() -> bool:
+    """Whether what nn printed cannot be delivered (flushing raises: a full disk, a closed pipe)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+def _stdout_failed(exc: BaseException | None) -> int:
+    """One line for output that could not be written to standard output; quiet for a closed pipe, as cat is.
+
+    Standard output is pointed at /dev/null afterwards, so Python's own flush at exit
+    does not print a multi-line "Exception ignored" report.
+    """
+    broken = isinstance(exc, BrokenPipeError)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        broken = True
+    except OSError as failure:
+        exc = failure
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    if broken:
+        return EXIT_BROKEN_PIPE
+    reason = getattr(exc, "strerror", None) or "the write failed"
+    where = getattr(exc, "filename", None) or "standard output"
+    print(f"nn: error: cannot write to {where}: {reason}", file=sys.stderr)
+    return 1
 
 
 def _claim_plugins_show_name(args: argparse.Namespace, extras: list[str]) -> None:
@@ -737,6 +786,12 @@ def _run(args: argparse.Namespace) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if args.debug:
+            raise
+        if exc.errno in _DISK_ERRORS:  # standard output on a full disk (`nn plugins > /dev/full`): not a bug
+            return _stdout_failed(exc)
+        return _internal_error(exc)
     except MemoryError as exc:
         if args.debug:
             raise
@@ -746,11 +801,12 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a bug in nn or a plugin: say so, briefly
         if args.debug:
             raise
-        print(
-            f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    print(f"nn: internal error: {exception_line(exc)} (run with --debug for the traceback)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

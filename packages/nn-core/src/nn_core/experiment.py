@@ -213,6 +213,7 @@ def build(
         outputs = int(np.asarray(network.predict_proba(network.to_backend(data.X[:1]))).shape[1])
         targets = getattr(registry.get("loss", spec.loss.type, spec.backend).cls, "targets", None)
         check_targets(spec, data, outputs, targets)
+        _refuse_unbounded_outputs(spec, registry)
     splits, scaler = make_splits(spec, data, network)
     optimizer = instantiate(spec.optimizer, registry, spec.backend)
     clip_norm, clip_value = spec.training.clip_norm, spec.training.clip_value
@@ -228,8 +229,46 @@ def build(
         optimizer = ClippedOptimizer(optimizer, norm=clip_norm, value=clip_value)
     if isinstance(optimizer, StepOptimizer):
         network.setup_optimizer(optimizer)
+    else:
+        _refuse_step_only_settings(spec, len(splits["train"].data.X))
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
     metrics = build_metrics(spec, registry, data.y)
     return Experiment(
         spec, registry, network, optimizer, schedule, metrics, splits, scaler, data.classes, data_hash(data)
     )
+
+
+def _refuse_step_only_settings(spec: Spec, n_train: int) -> None:
+    """A closure minimizer (bfgs, lbfgs) would silently ignore a schedule or mini-batches: refuse them."""
+    kind = spec.optimizer.type
+    if spec.schedule is not None:
+        raise NNError(
+            f"schedule: {kind} chooses its own step lengths by line search, so a learning-rate schedule does not "
+            "apply; use a step optimizer (sgd, adam, ...) or remove it"
+        )
+    batch = spec.training.batch_size
+    if batch is not None and batch < n_train:
+        raise NNError(
+            f"training.batch_size: {kind} minimizes the full-batch loss, so batches of {batch} (of {n_train} "
+            "training samples) do not apply; use batch_size: full or a step optimizer (sgd, adam, ...)"
+        )
+
+
+UNBOUNDED_ACTIVATIONS = frozenset({"identity", "relu", "leaky_relu", "elu", "gelu", "softplus"})
+"""Built-in activations whose outputs leave [0, 1]: a cross-entropy of them is no loss at all (it goes negative)."""
+
+
+def _refuse_unbounded_outputs(spec: Spec, registry: Registry) -> None:
+    """Cross-entropy on outputs that are not probabilities trains silently to nonsense (a negative loss, exit 0)."""
+    loss = registry.get("loss", spec.loss.type, spec.backend).cls
+    expected = getattr(loss, "fused_activation", None)
+    if expected is None or getattr(loss, "targets", None) not in ("binary", "classes"):
+        return
+    last = len(spec.model.layers) - 1
+    activation = spec.model.layers[last].params.get("activation")
+    name = getattr(activation, "type", activation)
+    if name in UNBOUNDED_ACTIVATIONS:
+        raise NNError(
+            f"model.layers[{last}].activation is {name}, whose outputs are not probabilities, but "
+            f"{spec.loss.type} takes probabilities: use activation {expected} in the last layer"
+        )

@@ -104,12 +104,19 @@ class NpzReader:
         max_members: int = MAX_MEMBERS,
         allow_compressed: bool = True,
     ) -> None:
-        self.handle: IO[bytes] = open(path, "rb")  # noqa: SIM115 (closed by close())
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            self.handle: IO[bytes] = open(fd, "rb")  # noqa: SIM115 (closed by close())
+        except BaseException:
+            os.close(fd)
+            raise
         try:
             status = os.fstat(self.handle.fileno())
             if not stat.S_ISREG(status.st_mode):  # zipfile reads /dev/zero to its (non-existent) end
                 raise ArchiveError("not a regular file")
             size = status.st_size
+            os.set_blocking(fd, True)
             self.archive = zipfile.ZipFile(self.handle)
             self.members = self._check(self.archive.infolist(), size, max_bytes, max_members, allow_compressed)
         except BaseException:

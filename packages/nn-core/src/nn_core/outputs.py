@@ -112,6 +112,12 @@ def check_output_path(
         if stdout_ok:
             return STDOUT
         raise OutputError(f"{what} {text}: this command cannot write to standard output; name a file")
+    descriptor = _descriptor_link(text)
+    if descriptor is not None:
+        raise OutputError(
+            f"{what} {text} is a process's file descriptor ({descriptor}), not a file: replacing it would break "
+            "the system's link; name a file" + (" (or - for standard output)" if stdout_ok else "")
+        )
     try:
         status = os.stat(text)
     except FileNotFoundError:
@@ -134,6 +140,30 @@ def check_output_path(
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{what} {text}: directory {parent} is not writable")
     return text
+
+
+def _in_proc(path: str) -> bool:
+    return path == "/proc" or path.startswith("/proc/")
+
+
+def _descriptor_link(text: str) -> str | None:
+    """The /proc path ``text`` leads to when it is (a link to) a process's descriptor (``/dev/stderr``,
+    ``/dev/fd/2``), else None.
+
+    ``os.stat`` sees through such a link to whatever the descriptor is open on (a
+    regular file when stderr is redirected), and the atomic rename would then
+    replace the system's ``/dev/stderr`` link itself with our file.
+    """
+    current = os.path.abspath(text)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        parent = os.path.realpath(os.path.dirname(current))
+        here = os.path.join(parent, os.path.basename(current))
+        if _in_proc(parent):
+            return here
+        if not os.path.islink(here):
+            return None
+        current = os.path.normpath(os.path.join(parent, os.readlink(here)))
+    return None
 
 
 def _umask() -> int:

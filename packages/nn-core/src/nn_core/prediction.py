@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ def read_numeric_csv(path: str, width: int) -> np.ndarray:
     """
     try:
         with open_input(path, encoding="utf-8", newline="") as f:
-            reader = csv.reader(f)
+            reader = csv.reader(_bounded_lines(f, path, width))
             header = next(reader, None)
             if header is None:
                 raise DataError(f"{path}: the file is empty")
@@ -66,6 +67,21 @@ def read_numeric_csv(path: str, width: int) -> np.ndarray:
         first = int(np.argmin(np.isfinite(table).all(axis=1)))
         raise DataError(f"{path}: data row {first + 1} holds a value that is not finite")
     return table
+
+
+MAX_LINE_BASE = 1 << 20
+"""Characters a CSV line may hold beyond 128 per expected column (a line of 50 MB of commas once took 500 MB)."""
+
+
+def _bounded_lines(f: Any, path: str, width: int) -> Iterator[str]:
+    """The file's lines, refusing one far longer than ``width`` numbers can be, before csv splits it."""
+    limit = MAX_LINE_BASE + 128 * width
+    number = 0
+    while line := f.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise DataError(f"{path} line {number}: longer than {limit:,} characters, far more than {width} numbers")
+        yield line
 
 
 def _is_number(text: str) -> bool:

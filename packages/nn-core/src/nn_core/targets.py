@@ -37,6 +37,16 @@ def check_targets(spec: Any, data: Data, outputs: int, kind: str | None) -> None
                 f"the dataset names {len(data.classes)} classes but its labels go up to {high}; "
                 "every label needs a class name"
             )
+    if kind not in ("binary", "classes") and _is_labels(y) and data.classes is not None and y.size:
+        # Class labels make a classifier whatever the loss: its model file must name as many classes as it
+        # has output units (one unit stands for two), or nn cannot load what it wrote.
+        count = len(data.classes)
+        if outputs != count and not (outputs == 1 and count == 2):
+            raise DataError(
+                f"{last} has {outputs} output unit{'s' * (outputs != 1)} but the data has {count} classes, "
+                f"so {loss} would train a classifier nn cannot load: give the last layer one unit per class "
+                f"({last}.units: {count}), or make the label column numbers (label_type: number)"
+            )
     if kind not in ("binary", "classes") or not y.size:
         return
     if y.ndim == 2:  # one-hot rows or probabilities, one column per output unit

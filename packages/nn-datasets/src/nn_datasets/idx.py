@@ -21,6 +21,7 @@ import numpy as np
 
 from nn_core.contracts import Data, Dataset
 from nn_core.errors import DataError
+from nn_core.inputs import refuse_special_file
 from nn_datasets._schema import class_names, object_schema
 
 TYPES = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: "f8"}
@@ -89,6 +90,7 @@ def _read(f: io.BufferedIOBase, path: Path, size: int, gzipped: bool) -> np.ndar
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """The array stored in an IDX file (gzip detected from its first bytes), in native byte order."""
     path = Path(path).expanduser()
+    refuse_special_file(path)  # before open: a FIFO would block it forever
     try:
         with open(path, "rb") as raw:
             size = os.fstat(raw.fileno()).st_size

@@ -15,6 +15,7 @@ no document makes loading or validation slow or deep enough to crash.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -294,7 +295,15 @@ def read_spec(path: str | FsPath) -> Document:
     try:
         if path.stat().st_size > MAX_SPEC_BYTES:
             raise SpecError([SpecIssue((), too_big, str(path))])
-        with open(path, encoding="utf-8") as f:  # bounded: a pipe or /dev/zero has no size to check
+        # O_NONBLOCK for the open only: a named FIFO nobody writes to then reads as empty instead of
+        # waiting forever, while a pipe with a writer (``nn train <(...)``) is still read to its end.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+        with open(fd, encoding="utf-8") as f:  # bounded: a pipe or /dev/zero has no size to check
             text = f.read(MAX_SPEC_BYTES + 1)
         if len(text) > MAX_SPEC_BYTES:
             raise SpecError([SpecIssue((), too_big, str(path))])
