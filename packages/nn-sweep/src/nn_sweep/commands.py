@@ -44,6 +44,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def ran_words(runs: int, folds: int | None) -> str:
+    """How many runs the sweep made: with cv each trial runs once per fold, so runs are not trials."""
+    if folds:
+        return f"{runs} run{'s' if runs != 1 else ''} (each trial once per fold, {folds} folds)"
+    return f"{runs} trial{'s' if runs != 1 else ''}"
+
+
 def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
     from nn_sweep.executor import DaskExecutor, Executor
     from nn_sweep.progress import ProgressBar
@@ -106,7 +113,8 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
         print(json.dumps(document, allow_nan=True))
     else:
         if outcome.engine:
-            print(f"ran {outcome.ran} trials on {outcome.engine} (started in {outcome.startup_seconds:.1f}s)", end="")
+            ran = ran_words(outcome.ran, sweep.folds)
+            print(f"ran {ran} on {outcome.engine} (started in {outcome.startup_seconds:.1f}s)", end="")
             print(f"; skipped {outcome.skipped} finished" if outcome.skipped else "")
         elif outcome.skipped:
             print(f"every trial had finished already ({outcome.skipped} skipped)")
