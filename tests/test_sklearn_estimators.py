@@ -277,11 +277,64 @@ def test_unknown_override_key_is_one_line_naming_it(moons: tuple[np.ndarray, np.
         NNClassifier(spec=3).fit(X, y)
 
 
-def test_output_layer_that_does_not_fit_the_classes(moons: tuple[np.ndarray, np.ndarray]) -> None:
+def test_spec_output_layer_is_sized_to_the_targets(moons: tuple[np.ndarray, np.ndarray]) -> None:
+    """A spec's dense softmax (or regression) output takes the data's class (or target) count, as MLPClassifier's."""
     X, y = moons
+    labels = np.arange(300) % 3
+    fitted = NNClassifier(str(MOONS_L2), training__epochs=20, random_state=0).fit(X, labels)  # a 2-unit softmax
+    assert fitted.model_.spec.model.layers[-1].params["units"] == 3
+    assert fitted.predict_proba(X).shape == (300, 3)
+    assert set(fitted.predict(X)) <= {0, 1, 2}
+    three = NNClassifier(str(ROOT / "specs" / "moons-3-class.yaml"), training__epochs=20).fit(X, y)
+    assert three.model_.spec.model.layers[-1].params["units"] == 2  # a 3-unit softmax on two classes
+    assert three.predict_proba(X).shape == (300, 2)
+    two = NNRegressor(str(ROOT / "specs" / "welch-iris.yaml"), training__epochs=5).fit(X, np.column_stack([y, y]))
+    assert two.predict(X).shape == (300, 2)  # a 1-unit sigmoid output, one unit per target column
+    # A 1-unit sigmoid under binary cross-entropy on three classes: a softmax under categorical cross-entropy.
+    spirals = NNClassifier(str(ROOT / "specs" / "spirals.yaml"), training__epochs=20).fit(X, labels)
+    assert spirals.model_.spec.model.layers[-1].params["units"] == 3
+    assert spirals.model_.metadata["spec"]["loss"]["type"] == "categorical_cross_entropy"
+    assert np.allclose(spirals.predict_proba(X).sum(axis=1), 1.0)
+    # Units, an output activation or a loss the caller set are theirs: named, not changed.
     message = r"last layer has 2 units but the targets need 3 \(set model__layers__1__units\)"
     with pytest.raises(ValueError, match=message):
-        NNClassifier(str(MOONS_L2), training__epochs=1).fit(X, np.arange(300) % 3)
+        NNClassifier(str(MOONS_L2), model__layers__1__units=2, training__epochs=1).fit(X, labels)
+    sigmoid = {"type": "dense", "units": 1, "activation": "sigmoid"}
+    with pytest.raises(ValueError, match=r"last layer has 1 units but the targets need 3"):
+        NNClassifier(model__layers__1=sigmoid, loss="binary_cross_entropy", training__epochs=1).fit(X, labels)
+
+
+def test_whole_layers_override_is_sized_like_a_spec(moons: tuple[np.ndarray, np.ndarray]) -> None:
+    X, _ = moons
+    layers = [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.2}]
+    softmax = {"type": "dense", "units": 2, "activation": "softmax"}
+    fitted = NNClassifier(model__layers=[*layers, softmax], training__epochs=5).fit(X, np.arange(300) % 4)
+    assert fitted.predict_proba(X).shape == (300, 4)
+    identity = {"type": "dense", "units": 1}
+    targets = np.column_stack([X[:, 0], X[:, 1], X.sum(axis=1)])
+    regressor = NNRegressor(model__layers=[*layers, identity], training__epochs=5).fit(X, targets)
+    assert regressor.predict(X).shape == (300, 3)
+
+
+def test_data_the_spec_cannot_split_is_a_value_error(moons: tuple[np.ndarray, np.ndarray]) -> None:
+    """scikit-learn's tools (and its check_fit2d_1sample) expect ValueError for unusable data; nn's DataError too."""
+    X, _ = moons
+    estimator = NNRegressor(data__split={"dev": 0.2}, training__epochs=2)
+    with pytest.raises(ValueError, match=r"^data\.split: the dev split of 1 samples is empty") as caught:
+        estimator.fit(X[:1], [0.5])
+    assert isinstance(caught.value, NNError) and "\n" not in str(caught.value)
+
+
+def test_loading_with_the_other_estimator_names_the_right_one(
+    moons: tuple[np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
+    X, y = moons
+    path = tmp_path / "clf.npz"
+    NNClassifier(training__epochs=2).fit(X, y).save(path)
+    message = r"clf\.npz holds a classification model; load it with NNClassifier\.load \(or nn_core\.sklearn\.load\)$"
+    with pytest.raises(NNError, match=message):
+        NNRegressor.load(path)
+    assert type(load(path)).__name__ == "NNClassifier"
 
 
 # -- model files, pickling, the CLI ----------------------------------------------------------------
@@ -335,13 +388,21 @@ def test_nn_evaluate_needs_data_spec_and_uses_it(tmp_path: Path, capsys: pytest.
     assert code == 1 and out == ""
     assert err == (
         "nn: error: data.dataset 'arrays' stands for the arrays passed to NNClassifier.fit(X, y), which no file "
-        "holds; to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data\n"
+        "holds; to evaluate a model trained on them, pass --set 'data.dataset={type: csv, path: FILE, label: COLUMN}' "
+        "or --data SPEC (a whole spec whose data section loads them)\n"
     )
     code, out, err = nn("evaluate", str(path), "--data", str(MOONS_L2), "--json", capsys=capsys)
     assert code == 0, err
     report = json.loads(out)
     assert report["train"]["accuracy"] == pytest.approx(estimator.score(data.X, data.y), abs=1e-12)
     assert report["train"]["samples"] == 200
+
+    labelled = tmp_path / "labelled.csv"  # what the error's first hint says, followed to the letter
+    np.savetxt(labelled, np.column_stack([data.X, data.y]), delimiter=",", header="a,b,y", comments="")
+    dataset = f"data.dataset={{type: csv, path: {labelled}, label: y}}"
+    code, out, err = nn("evaluate", str(path), "--set", dataset, "--json", capsys=capsys)
+    assert code == 0, err
+    assert json.loads(out)["train"]["accuracy"] == pytest.approx(estimator.score(data.X, data.y), abs=1e-12)
 
     inputs = tmp_path / "inputs.csv"
     np.savetxt(inputs, data.X[:10], delimiter=",", header="a,b", comments="")
@@ -362,7 +423,7 @@ def test_nn_train_model_file_loads_as_an_estimator(tmp_path: Path, capsys: pytes
     assert model.classes == ["0", "1"] and list(estimator.classes_) == [0, 1]  # integer names: integer labels
     assert estimator.n_features_in_ == 2
     assert np.array_equal(estimator.predict(X), model.predict(X))
-    with pytest.raises(NNError, match="holds a classification model; load it with the classification estimator"):
+    with pytest.raises(NNError, match="holds a classification model; load it with NNClassifier.load"):
         NNRegressor.load(tmp_path / "m.npz")
     refit = clone(estimator).fit(X, (X[:, 0] > 0).astype(int))  # the stored spec trains again on new data
     assert refit.model_.spec.model.layers[0].params["units"] == 3

@@ -91,7 +91,8 @@ def test_arrays_dataset_cannot_be_loaded_and_says_what_to_do() -> None:
         Arrays(samples=3, features=2, source="NNClassifier.fit(X, y)").load()
     assert str(caught.value) == (
         "data.dataset 'arrays' stands for the arrays passed to NNClassifier.fit(X, y), which no file holds; "
-        "to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data"
+        "to evaluate a model trained on them, pass --set 'data.dataset={type: csv, path: FILE, label: COLUMN}' "
+        "or --data SPEC (a whole spec whose data section loads them)"
     )
 
 

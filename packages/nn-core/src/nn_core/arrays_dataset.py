@@ -51,7 +51,8 @@ class Arrays(Dataset):
     def load(self) -> Data:
         raise DataError(
             f"data.dataset 'arrays' stands for the arrays passed to {self.source}, which no file holds; "
-            "to evaluate a model trained on them, pass --data SPEC naming a spec whose data section loads the data"
+            "to evaluate a model trained on them, pass --set 'data.dataset={type: csv, path: FILE, label: COLUMN}' "
+            "or --data SPEC (a whole spec whose data section loads them)"
         )
 
     def read_inputs(self, path: str) -> np.ndarray | None:

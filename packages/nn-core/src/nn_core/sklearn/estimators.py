@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from nn_core.errors import NNError
+from nn_core.errors import DataError, NNError
 from nn_core.sklearn.inputs import as_targets, check_features, check_finite_targets
-from nn_core.sklearn.spec_params import build_spec, seed_from
+from nn_core.sklearn.spec_params import OutputSize, build_spec, seed_from
 from nn_core.spec import SpecError
 
 if TYPE_CHECKING:
@@ -41,6 +41,11 @@ PUBLIC_PARAMS = ("spec", "random_state")
 
 class ParameterError(SpecError, ValueError):
     """An estimator parameter (or the spec it names) that nn rejects: one line per problem, naming the parameter."""
+
+
+class FitDataError(DataError, ValueError):
+    """X, y that the spec cannot train on (too few samples for its split, ...): a ValueError, as scikit-learn's
+    tools expect of bad data (its checks, ``GridSearchCV(error_score=...)``), and still nn's one-line DataError."""
 
 
 class NotFittedError(NNError, ValueError, AttributeError):
@@ -157,11 +162,17 @@ class _NNEstimator:
                 arrays=arrays,
                 seed=seed_from(self.random_state),
                 registry=plugins.registry,
+                outputs=self._output_size(),
             )
         except SpecError as exc:
             raise ParameterError(exc.issues) from None
         self._check_outputs(spec, plugins.registry)
-        experiment = build(spec, data=Data(X, targets, class_names), plugins=plugins)
+        try:
+            experiment = build(spec, data=Data(X, targets, class_names), plugins=plugins)
+        except DataError as exc:
+            if isinstance(exc, ValueError):
+                raise
+            raise FitDataError(str(exc)) from None
         run = train(experiment, plugins=plugins)
         model = model_from_run(run)
         extra = self._metadata()
@@ -186,6 +197,10 @@ class _NNEstimator:
             )
 
     def _expected_outputs(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _output_size(self) -> OutputSize:
+        """How a spec's dense output layer is sized to the targets (see :func:`size_output_layer`)."""
         raise NotImplementedError
 
     def _metadata(self) -> dict[str, Any]:
@@ -231,7 +246,8 @@ class _NNEstimator:
     @classmethod
     def _from_model(cls, model: Any, what: str) -> Any:
         if model.task != cls._task:
-            raise NNError(f"{what} holds a {model.task} model; load it with the {model.task} estimator instead")
+            other = "NNClassifier" if model.task == "classification" else "NNRegressor"
+            raise NNError(f"{what} holds a {model.task} model; load it with {other}.load (or nn_core.sklearn.load)")
         estimator = cls(spec={k: v for k, v in model.metadata["spec"].items() if k != "data"})
         extra = dict(model.metadata.get("sklearn") or {})
         estimator.model_ = model
@@ -310,6 +326,10 @@ class _Classifier(_NNEstimator):
         k = len(self.classes_)
         return (1, 2) if k == 2 else (k,)
 
+    def _output_size(self) -> OutputSize:
+        k = len(self.classes_)
+        return OutputSize(max(k, 2), self._expected_outputs(), frozenset({"softmax"}), sigmoid_to_softmax=k > 2)
+
     def _metadata(self) -> dict[str, Any]:
         classes = self.classes_
         storable = all(isinstance(c, (str, int, float, bool, np.generic)) for c in classes)
@@ -364,6 +384,9 @@ class _Regressor(_NNEstimator):
 
     def _expected_outputs(self) -> tuple[int, ...]:
         return (self.n_outputs_,)
+
+    def _output_size(self) -> OutputSize:
+        return OutputSize(self.n_outputs_, self._expected_outputs(), None)
 
     def _metadata(self) -> dict[str, Any]:
         return {**super()._metadata(), "n_outputs": self.n_outputs_, "targets_2d": self._targets_2d}

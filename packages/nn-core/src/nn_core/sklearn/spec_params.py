@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,77 @@ def seed_from(random_state: Any) -> int | None:
     raise ValueError(f"random_state must be None, an int or a numpy RandomState, got {random_state!r}")
 
 
+@dataclass(frozen=True)
+class OutputSize:
+    """What the targets need of the output layer: ``units`` when resized, any of ``allowed`` as it is,
+    and the activations whose layer may be resized (softmax for classes; None: any, for values, where
+    each unit's activation acts on its own target)."""
+
+    units: int
+    allowed: tuple[int, ...]
+    activations: frozenset[str] | None
+    sigmoid_to_softmax: bool = False  # more than two classes: a 1-unit sigmoid output may become a softmax
+
+
+def _activation_name(layer: Mapping[str, Any]) -> str:
+    activation = layer.get("activation", "identity")
+    if isinstance(activation, Mapping):
+        activation = activation.get("type")
+    return str(activation)
+
+
+def size_output_layer(document: Any, outputs: OutputSize, set_paths: list[tuple[str | int, ...]]) -> None:
+    """Give a dense output layer as many units as the targets need, as ``MLPClassifier`` sizes its output.
+
+    Why: a spec describes the network; the number of classes (or target
+    columns) belongs to the data, which ``fit`` supplies. So
+    ``NNClassifier("specs/moons-l2.yaml")`` (a 2-unit softmax) fits three
+    classes with a 3-unit softmax. Left alone, so that ``fit`` still names
+    the parameter to set: a last layer that is not a dense one, an activation
+    that cannot simply grow, and units the caller set on their own
+    (``model__layers__1__units=2``; a whole ``model__layers`` list is sized
+    like a spec's). A 1-unit sigmoid under binary cross-entropy (spirals.yaml)
+    on more than two classes becomes a softmax under categorical
+    cross-entropy, MLPClassifier's logistic-or-softmax rule, unless the caller
+    set that layer's activation or the loss.
+    """
+    model = document.get("model") if isinstance(document, Mapping) else None
+    layers = model.get("layers") if isinstance(model, Mapping) else None
+    if not isinstance(layers, list) or not layers or not isinstance(layers[-1], dict):
+        return
+    last = layers[-1]
+    units = last.get("units")
+    if last.get("type") != "dense" or not isinstance(units, int) or units in outputs.allowed:
+        return
+    last_paths: set[tuple[str | int, ...]] = {("model", "layers", len(layers) - 1), ("model", "layers", -1)}
+    if any(path[:3] in last_paths and path[3:] == ("units",) for path in set_paths):
+        return
+    if outputs.activations is None or _activation_name(last) in outputs.activations:
+        last["units"] = outputs.units
+    elif (
+        outputs.sigmoid_to_softmax and _binary_output(document, last) and not _caller_set_output(set_paths, last_paths)
+    ):
+        last["units"] = outputs.units
+        last["activation"] = "softmax"
+        loss = document["loss"]
+        if isinstance(loss, dict):
+            loss["type"] = "categorical_cross_entropy"  # keeps its reduction
+        else:
+            document["loss"] = "categorical_cross_entropy"
+
+
+def _caller_set_output(set_paths: list[tuple[str | int, ...]], last_paths: set[tuple[str | int, ...]]) -> bool:
+    """The caller chose the loss or the output layer's activation themselves: theirs to change, not ours."""
+    return any(path[:1] == ("loss",) or (path[:3] in last_paths and path[3:4] == ("activation",)) for path in set_paths)
+
+
+def _binary_output(document: Mapping[str, Any], last: Mapping[str, Any]) -> bool:
+    """One sigmoid unit under plain binary cross-entropy: the two-class form of a softmax output."""
+    loss = document.get("loss")
+    name = loss.get("type") if isinstance(loss, Mapping) else loss
+    return last.get("units") == 1 and last.get("activation") == "sigmoid" and name == "binary_cross_entropy"
+
+
 def base_document(spec: Any, default: dict[str, Any], estimator: str) -> Document:
     """The spec before overrides: a file (with line numbers for errors), a dict, or the default."""
     if spec is None:
@@ -86,6 +158,7 @@ def build_spec(
     arrays: dict[str, Any],
     seed: int | None,
     registry: Registry,
+    outputs: OutputSize | None = None,
 ) -> Spec:
     """Validate the spec the estimator's parameters describe; its data section becomes ``arrays``.
 
@@ -106,6 +179,8 @@ def build_spec(
         keyed.append((len(path), path, plain(value), where))
     for _, path, value, where in sorted(keyed, key=lambda item: item[0]):
         assign(document, path, value, where)
+    if outputs is not None:
+        size_output_layer(document.data, outputs, [path for _, path, _, _ in keyed])
     if not isinstance(document.data, dict):
         raise SpecError([SpecIssue((), "a spec must be a mapping", document.source)])
     data = document.data.get("data")
