@@ -333,11 +333,11 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def cmd_plot(args: argparse.Namespace) -> int:
     from nn_core.plotting import pyplot
 
-    pyplot()  # fail early, with the install hint, when matplotlib is missing
     registry = _plugins(args).registry
-    if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind)
+    if args.what in args.plot_kinds:  # a plugin's picture (nn_core.commands.add_plot_kind): it draws as it likes
         _output(args.output, [args.target])
         return int(args.plot_kinds[args.what](args, _plugins(args)))
+    pyplot()  # fail early, with the install hint, when matplotlib is missing
     if args.what == "activation":
         from nn_core.plotting.activation import activation_from_text, plot_activation
         from nn_core.spec.schema import default_backend

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,35 @@ DEFAULT_WORKERS = 2
 def registry_of(plugins: Any) -> Any:
     """The component registry of the :class:`nn_core.plugins.Plugins` ``nn`` hands a plugin command."""
     return plugins.registry
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a batch system's time limit) stops a sweep as Ctrl-C does.
+
+    So the embedded cluster is closed cleanly and the user is told how to
+    resume, rather than the process dying mid-write with the interpreter's
+    leaked-semaphore warnings on stderr.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def ran_words(runs: int, folds: int | None) -> str:
+    """How many runs the sweep made: with cv each trial runs once per fold, so runs are not trials."""
+    if folds:
+        return f"{runs} run{'s' if runs != 1 else ''} (each trial once per fold, {folds} folds)"
+    return f"{runs} trial{'s' if runs != 1 else ''}"
 
 
 def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
@@ -47,9 +80,10 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
         )
 
     try:
-        outcome = run_sweep(
-            sweep, directory, registry, executor, resume=args.resume, on_record=progress, on_plan=progress.start
-        )
+        with _sigterm_as_interrupt():
+            outcome = run_sweep(
+                sweep, directory, registry, executor, resume=args.resume, on_record=progress, on_plan=progress.start
+            )
     except KeyboardInterrupt:
         where = (
             f" --address {args.address}"
@@ -79,7 +113,8 @@ def cmd_sweep(args: argparse.Namespace, plugins: Any) -> int:
         print(json.dumps(document, allow_nan=True))
     else:
         if outcome.engine:
-            print(f"ran {outcome.ran} trials on {outcome.engine} (started in {outcome.startup_seconds:.1f}s)", end="")
+            ran = ran_words(outcome.ran, sweep.folds)
+            print(f"ran {ran} on {outcome.engine} (started in {outcome.startup_seconds:.1f}s)", end="")
             print(f"; skipped {outcome.skipped} finished" if outcome.skipped else "")
         elif outcome.skipped:
             print(f"every trial had finished already ({outcome.skipped} skipped)")

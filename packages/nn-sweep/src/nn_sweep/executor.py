@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from nn_core.errors import NNError
+from nn_sweep.workerwatch import WorkerWatch
 
 CONNECT_TIMEOUT = "10s"
 
@@ -96,7 +97,10 @@ class DaskExecutor:
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
-                        dashboard_address=None,
+                        # no dashboard, and its HTTP server (which starts even so) on a free port: a
+                        # scheduler already on 8787 would otherwise earn a "Port 8787 is already in use" warning
+                        dashboard_address="127.0.0.1:0",
+                        scheduler_kwargs={"dashboard": False},
                         resources=resources or None,
                         silence_logs=40,  # logging.ERROR: worker chatter does not interleave with the progress bar
                     )
@@ -107,6 +111,7 @@ class DaskExecutor:
             target = address or scheduler_file or "a local cluster"
             raise NNError(f"cannot reach the Dask scheduler ({target}): {exc}") from None
         self._check_workers()
+        self.watch = WorkerWatch(lambda: len(self.client.scheduler_info()["workers"]), self.description)
         self.startup_seconds = time.perf_counter() - started
 
     def _check_workers(self) -> None:
@@ -162,6 +167,7 @@ class DaskExecutor:
 
     def as_completed(self, futures: Iterable[Any]) -> Completion:
         completion: Completion = self.distributed.as_completed(list(futures), loop=self.client.loop)
+        self.watch.start()
         return completion
 
     def result(self, future: Any) -> Any:
@@ -171,6 +177,9 @@ class DaskExecutor:
         self.client.cancel(list(futures))
 
     def close(self) -> None:
+        watch = getattr(self, "watch", None)
+        if watch is not None:
+            watch.stop()
         client = getattr(self, "client", None)
         if client is not None:
             client.close()

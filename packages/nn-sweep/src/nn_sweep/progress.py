@@ -37,6 +37,6 @@ class ProgressBar:
             return
         value = objective_value(record, self.metric)
         what = (
-            f"{self.metric} {value:.4f}" if value is not None else f"{record.get('status')}: {record.get('reason', '')}"
+            f"{self.metric} {value:.4g}" if value is not None else f"{record.get('status')}: {record.get('reason', '')}"
         )
         print(f"trial {self.done}/{self.total} {record['key']}: {what} ({record.get('worker', '-')})", file=sys.stderr)

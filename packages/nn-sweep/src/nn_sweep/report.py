@@ -62,6 +62,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _score(value: float) -> str:
+    """Four significant digits: a loss of 3e-06 must not print as 0.0000 beside one of 0.0014."""
+    return f"{value:.4g}"
+
+
 def table(rows: list[dict[str, Any]], metric: str, folds: int | None) -> str:
     """A ranked text table; failed trials last, with their reason."""
     params = sorted({p for row in rows for p in row["overrides"]})
@@ -69,7 +74,7 @@ def table(rows: list[dict[str, Any]], metric: str, folds: int | None) -> str:
     lines = [header]
     for row in rows:
         if "objective" in row:
-            score = f"{row['objective']:.4f}" + (f" ± {row['objective_sd']:.4f}" if folds else "")
+            score = _score(row["objective"]) + (f" ± {_score(row['objective_sd'])}" if folds else "")
         else:
             score = "-"
         status = row["status"] if row["status"] == "ok" else f"{row['status']}: {row.get('reason', '')}"

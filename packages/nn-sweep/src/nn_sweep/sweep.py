@@ -30,6 +30,7 @@ from nn_sweep.trials import (
     RecordWriter,
     Trial,
     describe,
+    read_description,
     read_records,
     resolve,
 )
@@ -79,14 +80,44 @@ def planned_total(sweep: Sweep, trials: list[Trial]) -> int:
 
 
 def prepare_directory(directory: Path, sweep: Sweep, resume: bool) -> None:
-    """Create ``directory``; refuse to mix two sweeps in it unless resuming."""
-    if (directory / TRIALS_FILE).exists() and not resume:
+    """Create ``directory``; refuse to mix two sweeps in it (``--resume`` continues the same one only).
+
+    A directory whose sweep never recorded a trial (its scheduler was
+    unreachable, say) holds nothing to lose and is reused.
+    """
+    held = read_records(directory)
+    if held and not resume:
         raise NNError(f"{directory} already holds a sweep ({TRIALS_FILE}); pass --resume to continue it")
+    if held:
+        _refuse_another_sweep(directory, sweep)
     try:
         (directory / TRIALS_DIR).mkdir(parents=True, exist_ok=True)
         (directory / SWEEP_FILE).write_text(json.dumps(describe(sweep), indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise NNError(f"cannot write to {directory}: {exc.strerror or exc}") from None
+
+
+def _refuse_another_sweep(directory: Path, sweep: Sweep) -> None:
+    """On --resume, the directory's sweep must rank by the same objective over the same spec and folds.
+
+    Its parameters may differ (a grid extended by a value); a table mixing
+    another spec's trials, or dev.loss with dev.accuracy, would be wrong.
+    """
+    try:
+        earlier = read_description(directory)
+    except NNError:
+        return  # no readable sweep.json: nothing to compare (it is written again below)
+    now = describe(sweep)
+    same_spec = "spec_file" not in earlier or earlier["spec_file"] == now["spec_file"]
+    if same_spec and earlier.get("objective") == now["objective"] and earlier.get("folds") == now["folds"]:
+        return
+    objective = earlier.get("objective", {})
+    folds = f"cv with {earlier['folds']} folds" if earlier.get("folds") else "no cv"
+    raise NNError(
+        f"{directory} holds another sweep ({earlier.get('sweep')}: spec {earlier.get('spec')}, objective "
+        f"{objective.get('metric')} {objective.get('mode')}, {folds}); --resume continues "
+        "the same sweep: give this one another -o"
+    )
 
 
 def _record(trial: Trial, result: dict[str, Any], directory: Path) -> dict[str, Any]:
@@ -105,6 +136,9 @@ def _record(trial: Trial, result: dict[str, Any], directory: Path) -> dict[str, 
 def _task(trial: Trial, sweep: Sweep, directory: Path) -> dict[str, Any]:
     assert trial.document is not None
     epochs = int(trial.document["training"]["epochs"])
+    # the sweep file's checkpoint_every, else the spec's own training.checkpoint.every (its dir is
+    # replaced by the trial's own), else a tenth of the epochs
+    own = (trial.document["training"].get("checkpoint") or {}).get("every")
     return {
         "key": trial.key,
         "document": trial.document,
@@ -112,7 +146,7 @@ def _task(trial: Trial, sweep: Sweep, directory: Path) -> dict[str, Any]:
         "fold": trial.fold,
         "folds": sweep.folds,
         "cv_seed": sweep.cv_seed,
-        "checkpoint_every": sweep.checkpoint_every or max(1, epochs // 10),
+        "checkpoint_every": sweep.checkpoint_every or own or max(1, epochs // 10),
     }
 
 

@@ -93,7 +93,9 @@ def _reason(sweep: Sweep, assignment: Assignment, issue: Any) -> str:
     from nn_core.spec import format_path
 
     for path, value in assignment.items():
-        if issue.source == f"(--set {as_override(path, value)})":
+        override = f"--set {as_override(path, value)}"
+        # validation names the override "(--set ...)", applying it (a list item that is not there) "--set ..."
+        if issue.source in (f"({override})", override):
             where = sweep.locations.get(path, sweep.source)
             return f"{where}: params.{path} = {json.dumps(value)}: {format_path(issue.path)}: {issue.message}"
     return str(issue)
@@ -140,6 +142,7 @@ def describe(sweep: Sweep) -> dict[str, Any]:
     return {
         "sweep": sweep.source,
         "spec": str(sweep.spec_path),
+        "spec_file": str(Path(sweep.spec_path).resolve()),  # the same spec whichever directory nn ran in
         "search": sweep.search,
         "params": [d.path for d in sweep.params],
         "objective": {"metric": sweep.objective_metric, "mode": sweep.objective_mode},
