@@ -17,6 +17,29 @@ from nn_core.contracts import Data
 from nn_core.errors import DataError
 
 
+def column_targets(y: np.ndarray, outputs: int, dtype: Any, loss: str) -> np.ndarray:
+    """Targets shaped (n, outputs) as numpy in ``dtype``: one-hot for class labels, columns for values.
+
+    Backend-agnostic, so every backend's losses prepare targets the same way (and a backend hands
+    the result to its own array type); ``loss`` names the loss in the one-line errors.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == outputs:
+        return y.astype(dtype)
+    if y.ndim == 1 and outputs == 1:
+        return y.astype(dtype).reshape(-1, 1)
+    if _is_labels(y):
+        if y.size and (y.min() < 0 or y.max() >= outputs):
+            raise DataError(
+                f"{loss}: labels range over {y.min()}..{y.max()} but the output layer has {outputs} "
+                f"units; give the last layer one unit per class"
+            )
+        onehot = np.zeros((len(y), outputs), dtype=dtype)
+        onehot[np.arange(len(y)), y] = 1
+        return onehot
+    raise DataError(f"{loss}: targets of shape {y.shape} do not fit an output layer of {outputs} units")
+
+
 def _is_labels(y: np.ndarray) -> bool:
     return y.ndim == 1 and np.issubdtype(y.dtype, np.integer)
 

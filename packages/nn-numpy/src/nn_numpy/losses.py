@@ -10,26 +10,8 @@ import numpy as np
 
 from nn_core.contracts import Loss
 from nn_core.errors import DataError
+from nn_core.targets import column_targets
 from nn_numpy.kernels import Kernels, kernels_named
-
-
-def _as_column_targets(y: np.ndarray, outputs: int, dtype: Any, loss: str) -> np.ndarray:
-    """Targets shaped (n, outputs): one-hot for class labels, columns for values."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == outputs:
-        return y.astype(dtype)
-    if y.ndim == 1 and outputs == 1:
-        return y.astype(dtype).reshape(-1, 1)
-    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
-        if y.size and (y.min() < 0 or y.max() >= outputs):
-            raise DataError(
-                f"{loss}: labels range over {y.min()}..{y.max()} but the output layer has {outputs} "
-                f"units; give the last layer one unit per class"
-            )
-        onehot = np.zeros((len(y), outputs), dtype=dtype)
-        onehot[np.arange(len(y)), y] = 1
-        return onehot
-    raise DataError(f"{loss}: targets of shape {y.shape} do not fit an output layer of {outputs} units")
 
 
 class NumpyLoss(Loss):
@@ -43,7 +25,7 @@ class NumpyLoss(Loss):
         return self.kernels.cross_entropy_gradient(A, Y, scale, np.empty_like(A))
 
     def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> np.ndarray:
-        return _as_column_targets(y, outputs, dtype, self.name)
+        return column_targets(y, outputs, dtype, self.name)
 
 
 class ReducedLoss(NumpyLoss):

@@ -14,32 +14,13 @@ import numpy as np
 
 from nn_core.contracts import Loss
 from nn_core.errors import DataError
+from nn_core.targets import column_targets
 from nn_torch.tensors import numpy_dtype, torch_dtype
 
 if TYPE_CHECKING:
     import torch
 else:
     from nn_torch._lazy import torch
-
-
-def column_targets(y: np.ndarray, outputs: int, dtype: Any, loss: str) -> np.ndarray:
-    """Targets shaped (n, outputs) as numpy: one-hot for class labels, columns for values."""
-    np_dtype = numpy_dtype(torch_dtype(dtype))
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == outputs:
-        return y.astype(np_dtype)
-    if y.ndim == 1 and outputs == 1:
-        return y.astype(np_dtype).reshape(-1, 1)
-    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
-        if y.size and (y.min() < 0 or y.max() >= outputs):
-            raise DataError(
-                f"{loss}: labels range over {y.min()}..{y.max()} but the output layer has {outputs} "
-                f"units; give the last layer one unit per class"
-            )
-        onehot = np.zeros((len(y), outputs), dtype=np_dtype)
-        onehot[np.arange(len(y)), y] = 1
-        return onehot
-    raise DataError(f"{loss}: targets of shape {y.shape} do not fit an output layer of {outputs} units")
 
 
 class TorchLoss(Loss):
@@ -49,7 +30,7 @@ class TorchLoss(Loss):
     def prepare_targets(self, y: np.ndarray, outputs: int, dtype: Any) -> torch.Tensor:
         """Targets as a CPU tensor of ``dtype`` (built in numpy, shared memory); the network
         moves them to its device."""
-        return torch.from_numpy(column_targets(y, outputs, dtype, self.name))
+        return torch.from_numpy(column_targets(y, outputs, numpy_dtype(torch_dtype(dtype)), self.name))
 
 
 class ReducedLoss(TorchLoss):
