@@ -24,11 +24,11 @@ from nn_core.contracts import (
     Layer,
     Loss,
     OutputActivation,
-    Regularizable,
     Regularizer,
     StepOptimizer,
     Stochastic,
 )
+from nn_core.layout import parameter_layout, weight_penalties
 from nn_numpy.kernels import Kernels, kernels_for
 
 EVAL_ROWS = 4096
@@ -57,11 +57,7 @@ class NumpyNetwork:
             width = layer.build(width, self.dtype)
         self.output_dim = width
 
-        names = [
-            (f"layers.{i}.{pname}", shape)
-            for i, layer in enumerate(layers)
-            for pname, shape in layer.param_shapes.items()
-        ]
+        names = parameter_layout(layers)
         total = sum(prod(shape) for _, shape in names)
         self.kernels: Kernels = kernels_for(total)  # NN_KERNELS, by parameter count under auto
         for part in (*layers, loss):
@@ -85,17 +81,9 @@ class NumpyNetwork:
             )
             layer.initialize(rng)
 
-        # Weight penalties: a layer's own regularizer overrides the model's.
-        self.penalties: list[tuple[Regularizer, np.ndarray, np.ndarray]] = []
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Regularizable):
-                continue
-            reg = layer.regularizer or regularizer
-            if reg is None:
-                continue
-            for pname in layer.regularized:
-                key = f"layers.{i}.{pname}"
-                self.penalties.append((reg, self.parameters[key], self.gradients[key]))
+        self.penalties: list[tuple[Regularizer, np.ndarray, np.ndarray]] = [
+            (reg, self.parameters[key], self.gradients[key]) for reg, key in weight_penalties(layers, regularizer)
+        ]
 
         last = layers[-1]
         # Checked once: isinstance against a runtime_checkable Protocol costs ~15 µs, a third of a spirals step.

@@ -40,11 +40,11 @@ from nn_core.contracts import (
     Layer,
     Loss,
     OutputActivation,
-    Regularizable,
     Regularizer,
     StepOptimizer,
     Stochastic,
 )
+from nn_core.layout import parameter_layout, weight_penalties
 from nn_torch.layers._base import Placeable
 from nn_torch.tensors import from_numpy, numpy_dtype, to_numpy, torch_dtype
 
@@ -84,11 +84,7 @@ class TorchNetwork:
             width = layer.build(width, self.dtype)
         self.output_dim = width
 
-        names = [
-            (f"layers.{i}.{pname}", shape)
-            for i, layer in enumerate(layers)
-            for pname, shape in layer.param_shapes.items()
-        ]
+        names = parameter_layout(layers)
         total = sum(prod(shape) for _, shape in names)
         self.flat_params = torch.zeros(total, dtype=self.dtype, device=self.device)
         self.flat_grads = torch.zeros(total, dtype=self.dtype, device=self.device)
@@ -108,17 +104,9 @@ class TorchNetwork:
             )
             layer.initialize(rng)
 
-        # Weight penalties: a layer's own regularizer overrides the model's.
-        self.penalties: list[tuple[Regularizer, torch.Tensor, torch.Tensor]] = []
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Regularizable):
-                continue
-            reg = layer.regularizer or regularizer
-            if reg is None:
-                continue
-            for pname in layer.regularized:
-                key = f"layers.{i}.{pname}"
-                self.penalties.append((reg, self.parameters[key], self.gradients[key]))
+        self.penalties: list[tuple[Regularizer, torch.Tensor, torch.Tensor]] = [
+            (reg, self.parameters[key], self.gradients[key]) for reg, key in weight_penalties(layers, regularizer)
+        ]
 
         last = layers[-1]
         self.fused = (
