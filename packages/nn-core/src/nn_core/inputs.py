@@ -15,18 +15,7 @@ import stat
 from typing import IO
 
 from nn_core.errors import DataError
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+from nn_core.filekind import special_kind
 
 
 def check_input_file(path: str | os.PathLike[str], what: str = "input file", *, directory_ok: bool = False) -> None:
@@ -42,7 +31,7 @@ def check_input_file(path: str | os.PathLike[str], what: str = "input file", *, 
         raise DataError(f"{what} {text}: cannot read it ({exc.strerror})") from None
     if stat.S_ISREG(mode) or (directory_ok and stat.S_ISDIR(mode)):
         return
-    raise DataError(f"{what} {text} is {_kind(mode)}, not a regular file")
+    raise DataError(f"{what} {text} is {special_kind(mode)}, not a regular file")
 
 
 def open_input(path: str | os.PathLike[str], what: str = "input file", **text: str) -> IO[str]:
@@ -52,7 +41,7 @@ def open_input(path: str | os.PathLike[str], what: str = "input file", **text: s
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise DataError(f"{what} {os.fspath(path)} is {_kind(mode)}, not a regular file")
+            raise DataError(f"{what} {os.fspath(path)} is {special_kind(mode)}, not a regular file")
         os.set_blocking(fd, True)
         return open(fd, **text)  # type: ignore[call-overload]  # noqa: SIM115 (the caller closes it)
     except BaseException:
@@ -70,4 +59,4 @@ def refuse_special_file(path: str | os.PathLike[str]) -> None:
     except OSError:
         return
     if not stat.S_ISREG(mode):
-        raise DataError(f"{os.fspath(path)} is {_kind(mode)}, not a regular file")
+        raise DataError(f"{os.fspath(path)} is {special_kind(mode)}, not a regular file")

@@ -53,7 +53,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -61,6 +60,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nn_core.errors import NNError
+from nn_core.filekind import special_kind
 
 STDOUT = "-"
 """What :func:`check_output_path` returns for ``-`` and ``/dev/stdout`` when standard output is allowed."""
@@ -72,21 +72,6 @@ _TEMPORARY = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.nntmp(\.[A-Za-z0-9]+)?$")
 
 class OutputError(NNError):
     """An output path nn refuses to write; the message names the option and the reason."""
-
-
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -125,7 +110,7 @@ def check_output_path(
     except OSError as exc:
         raise OutputError(f"{what} {text}: cannot check it ({exc.strerror})") from None
     if status is not None:
-        kind = _kind(status.st_mode)
+        kind = special_kind(status.st_mode)
         if kind is not None:
             raise OutputError(f"{what} {text} is {kind}, not a regular file; name a new or regular file")
         for source in inputs:
@@ -213,7 +198,7 @@ def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[Path]:
 def _refuse_special_target(path: Path) -> None:
     """At rename time: never replace a directory, device or FIFO that appeared since the check."""
     with contextlib.suppress(FileNotFoundError):
-        kind = _kind(os.stat(path).st_mode)
+        kind = special_kind(os.stat(path).st_mode)
         if kind is not None:
             raise OutputError(f"{path} is {kind}, not a regular file; not replacing it")
 
@@ -253,7 +238,7 @@ def open_log(path: str | os.PathLike[str], what: str) -> IO[str]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         os.set_blocking(fd, True)
-        kind = _kind(os.fstat(fd).st_mode)
+        kind = special_kind(os.fstat(fd).st_mode)
         if kind is not None:
             raise OutputError(f"{what} {os.fspath(path)} is {kind}, not a regular file")
         os.ftruncate(fd, 0)
