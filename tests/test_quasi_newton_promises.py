@@ -10,19 +10,18 @@ Labs' 2-3-1 sigmoid net on the sleep/study data) is the model.
 from __future__ import annotations
 
 import csv
-import os
 import re
-import signal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from nn_core import build, cli, hookimpl, load_spec, train
+from nn_core import build, cli, load_spec, train
 from nn_core.checkpoint import load_checkpoint, restore
 from nn_core.modelfile import section
 from nn_core.plugins import load_plugins
+from nn_core.testing import CtrlCAt
 from nn_core.training import Interrupted
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,16 +30,6 @@ WELCH = ROOT / "specs" / "welch-bfgs.yaml"
 
 def welch(*overrides: str) -> Any:
     return load_spec(WELCH, list(overrides))
-
-
-class CtrlCAt:
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    @hookimpl
-    def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> None:
-        if epoch == self.epoch:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 @pytest.fixture

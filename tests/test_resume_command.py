@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from nn_core import cli, hookimpl
+from nn_core import cli
 from nn_core.plugins import load_plugins
+from nn_core.testing import CtrlCAt
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class CtrlCAt:
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    @hookimpl
-    def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> None:
-        if epoch == self.epoch:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ rotate in order; two live runs never share a checkpoint directory.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +15,10 @@ from typing import Any
 import pytest
 from fakes import SPEC, fake_registry
 
-from nn_core import build, hookimpl, load_spec, train
+from nn_core import build, load_spec, train
 from nn_core.checkpoint import LOCK_NAME, Checkpointer, load_checkpoint, restore
 from nn_core.errors import NNError
+from nn_core.testing import CtrlCAt
 from nn_core.training import Interrupted
 
 PM, REGISTRY = fake_registry()
@@ -44,18 +43,6 @@ def other_runs_checkpoints(folder: Path, epochs: tuple[int, ...] = (50, 60, 70))
 
 def names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != LOCK_NAME)
-
-
-class CtrlCAt:
-    """Presses Ctrl-C at the end of epoch ``epoch``: the run stops at the next step."""
-
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    @hookimpl
-    def nn_epoch_end(self, run: Any, epoch: int, metrics: Any) -> None:
-        if epoch == self.epoch:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 def test_a_fresh_run_keeps_its_own_newest_checkpoints_beside_an_older_runs(tmp_path: Path) -> None:

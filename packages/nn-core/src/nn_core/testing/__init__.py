@@ -53,6 +53,7 @@ from nn_core.testing.components import (
     installed_registry,
 )
 from nn_core.testing.gradients import check_activation, check_layer, check_loss, check_regularizer
+from nn_core.testing.interrupts import CtrlCAt
 from nn_core.testing.kernels import check_backend, check_kernel_sets
 from nn_core.testing.metrics import check_metric
 from nn_core.testing.optimizers import Quadratic, check_optimizer
@@ -64,6 +65,7 @@ __all__ = [
     "SEED",
     "THRESHOLD",
     "ConformanceError",
+    "CtrlCAt",
     "Quadratic",
     "check_activation",
     "check_backend",
