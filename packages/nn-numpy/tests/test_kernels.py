@@ -151,6 +151,41 @@ def test_kit_catches_a_kernel_set_that_rounds_differently() -> None:
 numba_only = pytest.mark.skipif(not kernel_choice.numba_installed(), reason="numba not installed (nn-numpy[numba])")
 
 
+_LOADED_WHILE_BUILDING = """
+import numpy as np
+from numba.core.registry import CPUDispatcher
+from nn_numpy.kernels import fused
+from numpy_specs import make_experiment
+from nn_core.plugins import load_plugins
+
+def loaded():
+    return {{name: len(f.signatures) for name, f in vars(fused).items() if isinstance(f, CPUDispatcher)}}
+
+registry = load_plugins().registry
+layers = [{{"type": "dense", "units": 6, "activation": "relu"}}, {{"type": "dense", "units": 3, "activation": "softmax"}}]
+X = np.random.default_rng(0).normal(size=(8, 4))
+experiment = make_experiment(registry, layers, "categorical_cross_entropy", {{"type": "adam"}}, X=X, y=np.arange(8) % 3,
+                             dtype={dtype!r})
+after_build = loaded()
+network = experiment.network
+network.train_step(network.to_backend(X), network.prepare_targets(np.arange(8) % 3), experiment.optimizer)
+print(sorted(after_build.items()) == sorted(loaded().items()), min(after_build.values()), len(after_build))
+"""
+
+
+@numba_only
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numba_kernels_load_while_the_network_is_built_not_in_the_first_step(dtype: str) -> None:
+    # A fresh process: numba loads a kernel's machine code at its first call (0.24 s for the first).
+    code = _LOADED_WHILE_BUILDING.format(dtype=dtype)
+    env = {**os.environ, "NN_KERNELS": "numba", "PYTHONPATH": str(Path(__file__).parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    unchanged, fewest, kernels = done.stdout.split()
+    assert unchanged == "True"  # the first step loaded nothing more
+    assert int(fewest) >= 1 and int(kernels) >= 12  # every kernel loaded for this dtype
+
+
 @numba_only
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_every_kernel_bit_identical(dtype: str) -> None:

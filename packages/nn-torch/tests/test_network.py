@@ -237,3 +237,26 @@ def test_evaluation_is_reused_only_while_nothing_changed() -> None:
     assert len(calls) == 4
     net.predict_proba(Xt.clone())  # another tensor, same values
     assert len(calls) == 5
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("rows", [50, 4096 + 50])  # one pass, and the chunked evaluation past EVAL_ROWS
+def test_loss_and_proba_is_loss_and_predict_proba_from_one_forward(backend: str, rows: int) -> None:
+    layers = [("dense", {"units": 8, "activation": "tanh"}), ("dropout", {"rate": 0.5}), *DEEP[1:]]
+    net = make_network(backend, layers, l2=0.01)
+    X, y = data(rows)
+    Xb, Yb = net.to_backend(X), net.prepare_targets(y)
+    forwards = 0
+    forward = net.forward
+
+    def counted(X: Any, training: bool) -> Any:
+        nonlocal forwards
+        forwards += 1
+        return forward(X, training)
+
+    net.forward = counted
+    loss, proba = net.loss_and_proba(Xb, Yb)
+    assert forwards == -(-rows // 4096)
+    assert loss == net.loss(Xb, Yb)  # evaluation mode: dropout off, so the same bits
+    np.testing.assert_array_equal(proba, net.predict_proba(Xb))
+    assert proba.dtype == np.float64 and proba.shape == (rows, 3)

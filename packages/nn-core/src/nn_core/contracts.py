@@ -459,6 +459,20 @@ class Network(Protocol):
     def set_rng_state(self, state: dict[str, np.ndarray]) -> None: ...
 
 
+@runtime_checkable
+class ScoresInOnePass(Protocol):
+    """A network that gives the loss and the outputs of one forward pass (optional).
+
+    At a log epoch the loop needs both for every split. A network without this
+    method is asked ``loss`` and then ``predict_proba``: two forward passes over
+    the data, a third of a Fashion-MNIST epoch's time at 60,000 samples.
+    """
+
+    def loss_and_proba(self, X: Any, Y: Any) -> tuple[float, np.ndarray]:
+        """``(loss(X, Y), predict_proba(X))`` from a single evaluation-mode forward pass."""
+        ...
+
+
 class Callback(Component):
     """A training callback: implements lifecycle hooks (see ``nn_core.hookspecs``)
     as methods marked with ``@hookimpl``; registered for the duration of a run."""

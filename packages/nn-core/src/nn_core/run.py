@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nn_core.contracts import ScoresInOnePass
 from nn_core.errors import DataError, PluginError
 from nn_core.experiment import Experiment
 
@@ -79,6 +80,13 @@ def compute_metric(name: str, metric: Any, y_true: Any, proba: Any) -> float:
     return float(result)
 
 
+def loss_and_proba(network: Any, X: Any, Y: Any) -> tuple[float, np.ndarray]:
+    """The loss and the outputs, from one forward pass when the network offers it (ScoresInOnePass)."""
+    if isinstance(network, ScoresInOnePass):
+        return network.loss_and_proba(X, Y)
+    return network.loss(X, Y), network.predict_proba(X)
+
+
 def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> Metrics:
     """Loss and every metric on each split, in evaluation mode."""
     network = experiment.network
@@ -86,10 +94,12 @@ def evaluate(experiment: Experiment, splits: tuple[str, ...] | None = None) -> M
     for name, split in experiment.splits.items():
         if splits is not None and name not in splits:
             continue
-        scores = {"loss": network.loss(split.X, split.Y)}
-        if experiment.metrics:
-            proba = network.predict_proba(split.X)
-            for metric_name, metric in experiment.metrics.items():
-                scores[metric_name] = compute_metric(metric_name, metric, split.data.y, proba)
+        if not experiment.metrics:
+            results[name] = {"loss": network.loss(split.X, split.Y)}
+            continue
+        loss, proba = loss_and_proba(network, split.X, split.Y)
+        scores = {"loss": loss}
+        for metric_name, metric in experiment.metrics.items():
+            scores[metric_name] = compute_metric(metric_name, metric, split.data.y, proba)
         results[name] = scores
     return results

@@ -60,6 +60,7 @@ class NumpyNetwork:
         names = parameter_layout(layers)
         total = sum(prod(shape) for _, shape in names)
         self.kernels: Kernels = kernels_for(total)  # NN_KERNELS, by parameter count under auto
+        self.kernels.prepare(self.dtype)  # while building: the first training step is then like any other
         for part in (*layers, loss):
             if isinstance(getattr(type(part), "kernels", None), Kernels):  # nn-numpy's own dense layers and losses
                 part.kernels = self.kernels  # type: ignore[attr-defined]
@@ -165,10 +166,18 @@ class NumpyNetwork:
     def loss(self, X: np.ndarray, Y: np.ndarray) -> float:
         """Data loss plus weight penalties, in evaluation mode."""
         Z, A = self.evaluate(X)
+        return self._loss(Z, A, Y)
+
+    def _loss(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> float:
         return float(self.loss_fn.value(Z, A, Y, self.fused)) + self.penalty()
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return np.array(self.evaluate(self.to_backend(X))[1], dtype=np.float64, copy=True)
+
+    def loss_and_proba(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        """``loss`` and ``predict_proba`` from one forward pass (nn_core.contracts.ScoresInOnePass)."""
+        Z, A = self.evaluate(X)
+        return self._loss(Z, A, Y), np.array(A, dtype=np.float64, copy=True)
 
     def is_finite(self) -> bool:
         # One reduction over the flat buffer: NaN or inf anywhere poisons the sum.
@@ -192,7 +201,7 @@ class NumpyNetwork:
         """``f(flat) -> (loss, flat_grad)``, the closure scipy minimizes (float64 copies)."""
         self.set_flat(flat)
         A = self.forward(X, True)
-        value = float(self.loss_fn.value(self._logits(A), A, Y, self.fused)) + self.penalty()
+        value = self._loss(self._logits(A), A, Y)
         self.backward(A, Y)
         return value, self.flat_grads.astype(np.float64, copy=True)
 

@@ -207,7 +207,15 @@ class TorchNetwork:
     def loss(self, X: torch.Tensor, Y: torch.Tensor) -> float:
         """Data loss plus weight penalties, in evaluation mode."""
         Z, A = self.evaluate(X)
+        return self._loss(Z, A, Y)
+
+    def _loss(self, Z: torch.Tensor, A: torch.Tensor, Y: torch.Tensor) -> float:
         return float(self.loss_fn.value(Z, A, Y, self.fused)) + self.penalty()
+
+    def loss_and_proba(self, X: torch.Tensor, Y: torch.Tensor) -> tuple[float, np.ndarray]:
+        """``loss`` and ``predict_proba`` from one forward pass (nn_core.contracts.ScoresInOnePass)."""
+        Z, A = self.evaluate(X)
+        return self._loss(Z, A, Y), to_numpy(A).astype(np.float64, copy=False)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Outputs for numpy or tensor features, as a numpy float64 array."""
@@ -237,7 +245,7 @@ class TorchNetwork:
         """``f(flat) -> (loss, flat_grad)``, the closure a quasi-Newton minimizer drives."""
         self.set_flat(flat)
         A = self.forward(X, True)
-        value = float(self.loss_fn.value(self._logits(A), A, Y, self.fused)) + self.penalty()
+        value = self._loss(self._logits(A), A, Y)
         self.backward(A, Y)
         return value, to_numpy(self.flat_grads).astype(np.float64, copy=False)
 

@@ -26,6 +26,9 @@ class ReferenceKernels:
 
     name: ClassVar[str] = "numpy"
 
+    def prepare(self, dtype: Any) -> None:
+        """Get ready to run on ``dtype`` arrays (a compiled set loads its code here); nothing to do in numpy."""
+
     # -- layers ------------------------------------------------------------------------
 
     def bias_activation(self, Z: np.ndarray, bias: np.ndarray | None, activation: Any, out: np.ndarray) -> np.ndarray:

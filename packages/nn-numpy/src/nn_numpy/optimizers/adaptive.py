@@ -41,6 +41,7 @@ class AdaptiveOptimizer(StepOptimizer):
         self.state = {name: np.zeros_like(params) for name in self.state_names}
         self._scratch = np.empty_like(params)
         self.kernels = kernels_for(params.size)
+        self.kernels.prepare(params.dtype)
         self.t = 0
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:

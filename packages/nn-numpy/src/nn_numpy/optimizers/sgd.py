@@ -38,6 +38,7 @@ class SGD(StepOptimizer):
     def setup(self, params: np.ndarray) -> None:
         self._scratch = np.empty_like(params)
         self.kernels = kernels_for(params.size)
+        self.kernels.prepare(params.dtype)
         if self.momentum:
             self.velocity = np.zeros_like(params)
 
