@@ -162,13 +162,17 @@ def loaded():
     return {{name: len(f.signatures) for name, f in vars(fused).items() if isinstance(f, CPUDispatcher)}}
 
 registry = load_plugins().registry
-layers = [{{"type": "dense", "units": 6, "activation": "relu"}}, {{"type": "dense", "units": 3, "activation": "softmax"}}]
+layers = [
+    {{"type": "dense", "units": 6, "activation": "relu"}},
+    {{"type": "dense", "units": 3, "activation": "softmax"}},
+]
 X = np.random.default_rng(0).normal(size=(8, 4))
-experiment = make_experiment(registry, layers, "categorical_cross_entropy", {{"type": "adam"}}, X=X, y=np.arange(8) % 3,
-                             dtype={dtype!r})
+y = np.arange(8) % 3
+loss, adam = "categorical_cross_entropy", {{"type": "adam"}}
+experiment = make_experiment(registry, layers, loss, adam, X=X, y=y, dtype={dtype!r})
 after_build = loaded()
 network = experiment.network
-network.train_step(network.to_backend(X), network.prepare_targets(np.arange(8) % 3), experiment.optimizer)
+network.train_step(network.to_backend(X), network.prepare_targets(y), experiment.optimizer)
 print(sorted(after_build.items()) == sorted(loaded().items()), min(after_build.values()), len(after_build))
 """
 
