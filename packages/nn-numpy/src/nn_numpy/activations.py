@@ -95,9 +95,14 @@ class Softmax(NumpyActivation):
     def forward(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)  # log-sum-exp shift
         np.maximum(out, exp_floor(out.dtype), out=out)  # no subnormal probabilities (see subnormal.py)
-        np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
-        return out
+        return self.exp_normalize(out)
+
+    @staticmethod
+    def exp_normalize(shifted: np.ndarray) -> np.ndarray:
+        """e^s / Σ_j e^s_j row by row, in place: softmax after its shift (a fused kernel shifts, then calls this)."""
+        np.exp(shifted, out=shifted)
+        shifted /= shifted.sum(axis=1, keepdims=True)
+        return shifted
 
     def backward(self, Z: np.ndarray, A: np.ndarray, dA: np.ndarray, out: np.ndarray) -> np.ndarray:
         # dZ = A ⊙ (dA − Σ_j dA_j A_j): the softmax Jacobian applied row by row.

@@ -16,8 +16,10 @@ values included):
   reassociates nor contracts ``a * b + c`` into a fused multiply-add;
 - transcendental functions stay numpy's: numba's ``tanh`` or ``exp`` (the C
   library's) may differ from numpy's SIMD ones in the last bit, so tanh,
-  sigmoid, softmax and friends run their reference kernel; only exactly
-  rounded operations (+ − × ÷ √, comparisons) are fused.
+  sigmoid and friends run their reference kernel; only exactly rounded
+  operations (+ − × ÷ √, comparisons) are fused. Softmax is split there: the
+  bias, the row maximum's shift and the clip are one loop, then numpy's
+  ``exp`` and row sums (whose summation order numpy chooses) finish it.
 
 Importing this module imports numba; :mod:`nn_numpy.kernels.choice` imports
 it only when numba kernels are chosen.
@@ -30,7 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 from numba import njit
 
+from nn_numpy.activations import Softmax
 from nn_numpy.kernels.reference import ReferenceKernels
+from nn_numpy.subnormal import exp_floor
 
 # -- optimizer loops over flat buffers ------------------------------------------------
 
@@ -114,6 +118,22 @@ def _bias_identity(Z, bias, out):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
+def _bias_softmax_shift(Z, bias, out, floor):  # type: ignore[no-untyped-def]
+    """Z += b, then out = max(Z − max_j Z, floor) row by row: softmax up to its exponential."""
+    for i in range(Z.shape[0]):
+        top = Z[i, 0] + bias[0]
+        Z[i, 0] = top
+        for j in range(1, Z.shape[1]):
+            z = Z[i, j] + bias[j]
+            Z[i, j] = z
+            if z > top or z != z:  # Z.max(axis=1): nan wins and stays
+                top = z
+        for j in range(Z.shape[1]):
+            s = Z[i, j] - top
+            out[i, j] = s if (s > floor or s != s) else floor  # np.maximum(s, floor)
+
+
+@njit(cache=True, error_model="numpy")
 def _relu_backward(Z, dA, out, one):  # type: ignore[no-untyped-def]
     zero = one - one
     for i in range(Z.shape[0]):
@@ -162,10 +182,11 @@ def _load(dtype: np.dtype) -> None:
     _momentum(flat[0], flat[1], flat[2], one, one, False)
     _adagrad(flat[0], flat[1], flat[2], one, one)
     _rmsprop(flat[0], flat[1], flat[2], one, one, one, one)
-    _adam(*flat, one, one, one, one, one, one, one, one)
+    _adam(flat[0], flat[1], flat[2], flat[3], one, one, one, one, one, one, one, one)
     _scale(flat[0], one)
     _bias_relu(grid[0], flat[0], grid[1])
     _bias_identity(grid[0], flat[0], grid[1])
+    _bias_softmax_shift(grid[0], flat[0], grid[1], one)
     _relu_backward(grid[0], grid[1], grid[2], one)
     _tanh_backward(grid[0], grid[1], grid[2], one)
     _sigmoid_backward(grid[0], grid[1], grid[2], one)
@@ -197,9 +218,15 @@ class NumbaKernels(ReferenceKernels):
 
     def bias_activation(self, Z: np.ndarray, bias: np.ndarray | None, activation: Any, out: np.ndarray) -> np.ndarray:
         name = getattr(activation, "name", None)
-        if bias is not None and Z.ndim == 2 and name in ("relu", "identity") and _fusable(Z, bias, out):
+        if bias is None or Z.ndim != 2 or Z.shape[1] == 0 or not _fusable(Z, bias, out):
+            return super().bias_activation(Z, bias, activation, out)
+        if name in ("relu", "identity"):
             (_bias_relu if name == "relu" else _bias_identity)(Z, bias, out)
             return out
+        if name == "softmax" and isinstance(activation, Softmax):
+            # the bias, the row maximum's shift and the clip fused; numpy's exp and sum (not exactly rounded) after
+            _bias_softmax_shift(Z, bias, out, Z.dtype.type(exp_floor(Z.dtype)))
+            return activation.exp_normalize(out)
         return super().bias_activation(Z, bias, activation, out)
 
     def activation_backward(
