@@ -234,8 +234,8 @@ class Adam(AdaptiveOptimizer):
         g2 = torch.mul(grads, grads, out=v_hat)
         g2 *= 1 - b2
         v += g2  # v ← β₂v + (1 − β₂)g²
-        torch.div(m, 1 - b1**self.t, out=m_hat)
-        torch.div(v, 1 - b2**self.t, out=v_hat)
+        torch.mul(m, 1 / (1 - b1**self.t), out=m_hat)  # m̂ = m / (1 − β₁ᵗ), by the reciprocal
+        torch.mul(v, 1 / (1 - b2**self.t), out=v_hat)  # v̂ = v / (1 − β₂ᵗ)
         denom = sqrt(v_hat, v_hat)
         denom += self.eps
         step = torch.mul(m_hat, self.lr, out=m_hat)

@@ -76,15 +76,17 @@ def _rmsprop(params, grads, mean_square, lr, rho, one_minus_rho, eps):  # type: 
 
 
 @njit(cache=True, error_model="numpy")
-def _adam(params, grads, m, v, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, correction1, correction2, eps):  # type: ignore[no-untyped-def]  # noqa: E501
+def _adam(
+    params, grads, m, v, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, inv_correction1, inv_correction2, eps
+):  # type: ignore[no-untyped-def]  # noqa: E501
     for i in range(params.shape[0]):
         g = grads[i]
         m_i = m[i] * beta1 + g * one_minus_beta1
         v_i = v[i] * beta2 + (g * g) * one_minus_beta2
         m[i] = m_i
         v[i] = v_i
-        m_hat = m_i / correction1
-        denom = np.sqrt(v_i / correction2) + eps
+        m_hat = m_i * inv_correction1
+        denom = np.sqrt(v_i * inv_correction2) + eps
         params[i] = params[i] - (m_hat * lr) / denom
 
 
@@ -350,7 +352,7 @@ class NumbaKernels(ReferenceKernels):
             f(1 - beta1),
             f(beta2),
             f(1 - beta2),
-            f(1 - beta1**t),
-            f(1 - beta2**t),
+            f(1 / (1 - beta1**t)),
+            f(1 / (1 - beta2**t)),
             f(eps),
         )
