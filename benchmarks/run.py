@@ -257,7 +257,9 @@ def worker_nn_fashion() -> dict[str, Any]:
     spec["data"] = {"dataset": {"type": "idx", **FASHION_FILES}}
     spec = load_spec(spec)
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # interpreter and libraries
-    experiment = build(spec)
+    started = time.perf_counter()
+    experiment = build(spec)  # reads the data, builds the network, loads the kernel set (numba's, under auto)
+    build_seconds = time.perf_counter() - started
     run = train(experiment, pm=get_plugin_manager(entry_point_group=None))
     network = experiment.network
     data_mb = sum(a.nbytes for a in (experiment.splits["train"].X, experiment.splits["train"].Y)) / 2**20
@@ -269,7 +271,19 @@ def worker_nn_fashion() -> dict[str, Any]:
         "epoch_seconds": run.train_seconds / epochs,
         "baseline_mb": baseline_mb,
         "budget_mb": 1.5 * (data_mb + model_mb + batch_mb),
+        "build_seconds": build_seconds,
+        "kernels": network.kernels.name,
+        "last_log_seconds": _last_log_seconds(experiment),
     }
+
+
+def _last_log_seconds(experiment: Any) -> float:
+    """What the log at the last epoch costs (loss and metrics over the training split), timed again."""
+    from nn_core.run import evaluate
+
+    started = time.perf_counter()
+    evaluate(experiment)
+    return time.perf_counter() - started
 
 
 def _nn_backend_fashion(backend: str, device: str | None = None) -> dict[str, Any]:
@@ -656,7 +670,9 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
             ("tutorial", "pytorch", fmt(torch_)),
         ]
         checks += [
-            (f"tutorial: nn / numpy script = {ratio(nn_, np_):.2f} (target <= 0.5)", ratio(nn_, np_) <= 0.5),
+            # The first benchmarks aimed at 0.5 with a tuned tanh (through exp) and Adam; issue 14 made the
+            # reference path textbook instead (np.tanh, Adam as written) and asks that it be no slower.
+            (f"tutorial: nn / numpy script = {ratio(nn_, np_):.2f} (target <= 1)", ratio(nn_, np_) <= 1),
             (f"tutorial: nn / pytorch = {ratio(nn_, torch_):.2f} (target < 1)", ratio(nn_, torch_) < 1),
         ]
     if "mnist" in scales:
@@ -678,20 +694,47 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
         else:
             results = {
                 w: measure(w, repeat)
-                for w in ("nn_fashion", "torch_fashion", "torch_fused_fashion", "sklearn_fashion", "matmul_peak")
+                for w in (
+                    "nn_fashion",
+                    "torch_fashion",
+                    "torch_fused_fashion",
+                    "torch_fused_eval_fashion",
+                    "sklearn_fashion",
+                    "matmul_peak",
+                )
             }
+            results["nn_fashion_numpy"] = measure("nn_fashion", repeat, {"NN_KERNELS": "numpy"})
             nn_, fused = results["nn_fashion"], results["torch_fused_fashion"]
             peak = results["matmul_peak"]["gflops"]
             floor = fashion_gemm_flops(60000) / (peak * 1e9)
             for name, label in (
-                ("nn_fashion", "nn"),
+                ("nn_fashion", f"nn (NN_KERNELS=auto: {nn_.get('kernels')})"),
+                ("nn_fashion_numpy", "nn (NN_KERNELS=numpy)"),
                 ("torch_fashion", "pytorch (default Adam)"),
                 ("torch_fused_fashion", "pytorch (fused Adam)"),
+                ("torch_fused_eval_fashion", "pytorch (fused Adam) + nn's last-epoch evaluation"),
                 ("sklearn_fashion", "scikit-learn"),
             ):
                 rows.append(("fashion", label, fmt(results[name], "epoch_seconds") + " per epoch"))
+            if "build_seconds" in nn_:
+                rows.append(
+                    (
+                        "fashion",
+                        "nn, outside the epochs",
+                        f"build {nn_['build_seconds']:.2f} s (data, network, kernel set); the last epoch's "
+                        f"log {nn_['last_log_seconds']:.3f} s (in the epochs' time)",
+                    )
+                )
             rows.append(("fashion", "GEMM floor", f"{floor:.3f} s per epoch ({peak:.1f} GFLOP/s float32 peak)"))
             rss = nn_["peak_rss_mb"] / results["torch_fashion"]["peak_rss_mb"]
+            rss_numpy = (
+                results["nn_fashion_numpy"].get("peak_rss_mb", float("nan")) / results["torch_fashion"]["peak_rss_mb"]
+            )
+            same_work = ratio(nn_, results["torch_fused_eval_fashion"], "epoch_seconds")
+            rows += [
+                ("fashion", "nn / pytorch fused, both with the last-epoch evaluation", f"{same_work:.2f}"),
+                ("fashion", "nn's peak RSS with NN_KERNELS=numpy / pytorch's", f"{rss_numpy:.2f}"),
+            ]
             checks += [
                 (
                     f"fashion: nn / pytorch fused epoch = {ratio(nn_, fused, 'epoch_seconds'):.2f} (target <= 0.8)",
