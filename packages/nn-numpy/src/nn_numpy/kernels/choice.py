@@ -6,26 +6,29 @@
 - ``auto``: numba's kernels for networks of at least :data:`AUTO_MIN_PARAMETERS`
   parameters when numba is installed, the reference kernels otherwise.
 
-Why a parameter count: choosing numba costs a process a fixed 0.35-0.8 s once
-(importing numba and loading its cached machine code), and saves a share of
-every step that grows with the parameters (most of it in the optimizer's pass
-over the flat buffers). ``python benchmarks/run.py kernels`` measured, in three
-runs on an Intel Xeon with AVX-512 shared with other jobs (float32, adam,
-relu/softmax; each figure the best of 7 alternating epochs):
+Why a parameter count: choosing numba costs a process a fixed 0.4 s once
+(importing numba and loading its cached machine code, paid while the network
+is built), and saves a share of every step that grows with the parameters
+(most of it in the optimizer's pass over the flat buffers).
+``python benchmarks/run.py kernels`` measured, on an Intel Xeon with AVX-512
+and nothing else running (float32, adam, relu/softmax; each figure the best
+of 7 alternating epochs):
 
 =========================  ==========  ==============  ==============
 network                    parameters  numba / numpy   saved per step
 =========================  ==========  ==============  ==============
-[64, 32, 10], batch 32          2,410  0.86-0.99       ~0 ms
-[784, 64, 10], batch 64        50,890  0.39-0.63       0.5-1.9 ms
-[784, 128, 10], batch 64      101,770  0.49-0.79       0.5-1.5 ms
-[784, 256, 128, 10], 128      235,146  0.36-0.71       1.7-4.5 ms
+[64, 32, 10], batch 32          2,410  0.75            0.009 ms
+[784, 64, 10], batch 64        50,890  0.64            0.106 ms
+[784, 128, 10], batch 64      101,770  0.61            0.201 ms
+[784, 256, 128, 10], 128      235,146  0.66            0.523 ms
 =========================  ==========  ==============  ==============
 
-At 50,000 parameters the import is paid back within ~1,000 steps (about one
-epoch of MNIST at batch 64); below, the saving per step shrinks towards
-numba's call overhead (spirals' 17 parameters run 1.3-1.6× slower with
-numba), and tutorial-sized runs would never pay back the import.
+(An earlier session, with the machine shared, read 0.39-0.99 for the same
+ratios.) At 50,000 parameters the load is paid back within about 3,700 steps
+(four epochs of 60,000 samples at batch 64), at 100,000 within 2,000; below,
+the saving per step shrinks towards numba's call overhead (spirals' 17
+parameters run 1.16× slower with numba), and tutorial-sized runs would never
+pay back the load.
 
 Both sets give bit-identical results, so the choice changes speed only: a
 checkpoint written under one resumes bit for bit under the other.
