@@ -256,13 +256,21 @@ def worker_nn_fashion() -> dict[str, Any]:
     spec = mlp_spec(widths, epochs, batch, "float32")
     spec["data"] = {"dataset": {"type": "idx", **FASHION_FILES}}
     spec = load_spec(spec)
+    from nn_numpy.kernels import kernels_for
+
+    started = time.perf_counter()
+    parameters = sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    kernels_for(parameters).prepare("float32")  # the set build chooses (numba's under auto), loaded once per process
+    kernels_seconds = time.perf_counter() - started
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # interpreter and libraries
     started = time.perf_counter()
-    experiment = build(spec)  # reads the data, builds the network, loads the kernel set (numba's, under auto)
+    experiment = build(spec)  # reads the data, builds the network
     build_seconds = time.perf_counter() - started
     run = train(experiment, pm=get_plugin_manager(entry_point_group=None))
     network = experiment.network
-    data_mb = sum(a.nbytes for a in (experiment.splits["train"].X, experiment.splits["train"].Y)) / 2**20
+    train_split = experiment.splits["train"]
+    # compact features (nn_numpy.scaled_rows) hold their integers: count what is held
+    data_mb = sum(getattr(a, "raw", a).nbytes for a in (train_split.X, train_split.Y)) / 2**20
     # parameters, gradients and Adam's m, v and scratch: five flat buffers
     model_mb = 5 * network.flat_params.nbytes / 2**20
     batch_mb = batch * sum(widths[1:]) * 4 * network.flat_params.itemsize / 2**20  # Z, A, dZ, dX per layer
@@ -272,6 +280,7 @@ def worker_nn_fashion() -> dict[str, Any]:
         "baseline_mb": baseline_mb,
         "budget_mb": 1.5 * (data_mb + model_mb + batch_mb),
         "build_seconds": build_seconds,
+        "kernels_seconds": kernels_seconds,
         "kernels": network.kernels.name,
         "last_log_seconds": _last_log_seconds(experiment),
     }
@@ -713,8 +722,8 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
                     (
                         "fashion",
                         "nn, outside the epochs",
-                        f"build {nn_['build_seconds']:.2f} s (data, network, kernel set); the last epoch's "
-                        f"log {nn_['last_log_seconds']:.3f} s (in the epochs' time)",
+                        f"kernel set {nn_['kernels_seconds']:.2f} s, build {nn_['build_seconds']:.2f} s (data, "
+                        f"network); the last epoch's log {nn_['last_log_seconds']:.3f} s (in the epochs' time)",
                     )
                 )
             rows.append(("fashion", "GEMM floor", f"{floor:.3f} s per epoch ({peak:.1f} GFLOP/s float32 peak)"))
@@ -742,7 +751,7 @@ def report(scales: tuple[str, ...], repeat: int) -> int:
                 used = nn_["peak_rss_mb"] - nn_["baseline_mb"]
                 checks.append(
                     (
-                        f"fashion: nn peak RSS above its start ({nn_['baseline_mb']:.0f} MB) = {used:.0f} MB "
+                        f"fashion: nn peak RSS above its libraries ({nn_['baseline_mb']:.0f} MB) = {used:.0f} MB "
                         f"(target <= 1.5 x (data + model + batch) = {nn_['budget_mb']:.0f} MB)",
                         used <= nn_["budget_mb"],
                     )

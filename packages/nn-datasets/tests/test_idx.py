@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nn_core.compact import ScaledIntegerData
 from nn_core.errors import DataError
 from nn_datasets.idx import Idx, load_idx, read_idx
 
@@ -45,6 +46,30 @@ def test_images_are_flattened_and_scaled(tmp_path, mnist_like, gz):
     assert np.array_equal(data.X, images.reshape(5, 784) / 255)
     assert data.y.tolist() == [5, 0, 4, 1, 9] and data.y.dtype == np.int64
     assert data.classes == tuple("0123456789")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_scaled_bytes_stay_bytes_until_read(tmp_path, mnist_like, dtype):
+    """scale: true on uint8 images: compact data (nn_core.compact) whose X is load_idx's, bit for bit."""
+    images, labels = mnist_like
+    img = write(tmp_path / "i", idx_bytes(images))
+    lab = write(tmp_path / "l", idx_bytes(labels))
+    dataset = Idx(images=str(img), labels=str(lab), scale=True, limit=4)
+    dataset.feature_dtype = dtype
+    data = dataset.load()
+    assert isinstance(data, ScaledIntegerData) and data.raw.dtype == np.uint8 and data._X is None
+    X, y = load_idx(img, lab, dtype=dtype, limit=4)
+    assert data.X.dtype == X.dtype and data.X.tobytes() == X.tobytes()
+    assert data.y.tolist() == y.tolist() == [5, 0, 4, 1]
+
+
+def test_unscaled_or_wider_values_load_as_floats(tmp_path, mnist_like):
+    images, labels = mnist_like
+    lab = write(tmp_path / "l", idx_bytes(labels))
+    wide = write(tmp_path / "w", idx_bytes(images.astype(">i2") * 3))
+    for path, scale in ((write(tmp_path / "i", idx_bytes(images)), False), (wide, True)):
+        data = Idx(images=str(path), labels=str(lab), scale=scale, limit=None).load()
+        assert not isinstance(data, ScaledIntegerData) and data.X.dtype == np.float64
 
 
 def test_gzip_is_recognised_by_content_not_name(tmp_path, mnist_like):

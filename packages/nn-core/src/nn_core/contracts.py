@@ -92,6 +92,19 @@ class Data:
         if len(self.X) != len(self.y):
             raise DataError(f"{len(self.X)} feature rows but {len(self.y)} targets")
 
+    @property
+    def n_features(self) -> int:
+        """Columns of X (without making X, for data that keeps its features compact)."""
+        return int(self.X.shape[1])
+
+    def head(self, n: int) -> np.ndarray:
+        """The first ``n`` rows of X."""
+        return self.X[:n]
+
+    def subset(self, rows: np.ndarray) -> Data:
+        """The samples ``rows`` (an integer index array), as data of the same kind."""
+        return Data(self.X[rows], self.y[rows], self.classes)
+
 
 class Dataset(Component):
     """Produces :class:`Data`. Datasets are backend-agnostic (``backend = None``).
@@ -457,6 +470,23 @@ class Network(Protocol):
         ...
 
     def set_rng_state(self, state: dict[str, np.ndarray]) -> None: ...
+
+
+@runtime_checkable
+class TakesScaledIntegers(Protocol):
+    """A network that trains from integer features scaled as each batch is read (optional).
+
+    nn-core hands it the integers of :class:`nn_core.compact.ScaledIntegerData`
+    (``raw``, with ``X = raw / divisor`` in the network's dtype) instead of X,
+    when the spec scales nothing else and trains on minibatches. Its backend
+    array must then give, wherever the network reads rows, exactly
+    ``np.divide(raw[rows], divisor, dtype=dtype)``: the same bits as training
+    on X, from a quarter of the memory in float32.
+    """
+
+    def to_backend_scaled(self, raw: np.ndarray, divisor: float) -> Any:
+        """A backend array standing for ``raw / divisor`` in the network's dtype."""
+        ...
 
 
 @runtime_checkable

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nn_core.builtins import is_classification
-from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer
+from nn_core.compact import ScaledIntegerData, hash_features
+from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer, TakesScaledIntegers
 from nn_core.errors import DataError, NNError
 from nn_core.registry import Registry
 from nn_core.scaling import Scaler
@@ -147,12 +148,12 @@ def check_loaded(data: Data, name: str) -> None:
     where = f"data.dataset ({name})"
     if not isinstance(data, Data):
         raise DataError(f"{where}: load() returned {type(data).__name__}, not nn_core.contracts.Data")
-    X, y = data.X, data.y
+    # compact data is checked on its integers: every integer is finite, and X is made only when used
+    X, y = (data.raw if isinstance(data, ScaledIntegerData) else data.X), data.y
     if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
         raise DataError(f"{where}: features must be numbers, got dtype {X.dtype}")
-    bad = np.argwhere(~np.isfinite(X))
-    if len(bad):
-        row, col = (int(i) for i in bad[0])
+    if X.dtype.kind == "f" and not np.isfinite(X).all():  # integers are finite: no dataset-sized mask for them
+        row, col = (int(i) for i in np.argwhere(~np.isfinite(X))[0])
         raise DataError(f"{where}: features must be finite, got {X[row, col]} at row {row}, column {col}")
     if y.dtype == np.bool_:
         raise DataError(f"{where}: labels are booleans; give integer labels 0/1 (y.astype(np.int64))")
@@ -174,10 +175,10 @@ def check_loaded(data: Data, name: str) -> None:
 def data_hash(data: Data) -> str:
     """sha256 of features and targets: which data a model was trained on."""
     digest = hashlib.sha256()
-    for array in (data.X, data.y):
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(array.data.cast("B"))  # no copy of a dataset-sized buffer
+    hash_features(data, digest)
+    y = np.ascontiguousarray(data.y)
+    digest.update(f"{y.dtype.str}{y.shape}".encode())
+    digest.update(y.data.cast("B"))
     return "sha256:" + digest.hexdigest()
 
 
@@ -186,12 +187,30 @@ def make_splits(
 ) -> tuple[dict[str, Split], Scaler]:
     parts = split_data(data, spec.data.split.dev, spec.data.split.test, spec.seed)
     if scaler is None:
-        scaler = Scaler.fit(spec.data.scale, parts["train"].X)
+        train, kind = parts["train"], spec.data.scale
+        scaler = Scaler.identity(train.n_features) if kind == "none" else Scaler.fit(kind, train.X)
     splits = {}
     for name, part in parts.items():
+        if _compact(spec, part, network, scaler, name):
+            assert isinstance(part, ScaledIntegerData) and isinstance(network, TakesScaledIntegers)
+            X = network.to_backend_scaled(part.raw, part.divisor)
+            splits[name] = Split(part, X, network.prepare_targets(part.y))
+            continue
         scaled = Data(scaler.transform(part.X), part.y, part.classes)
         splits[name] = Split(scaled, network.to_backend(scaled.X), network.prepare_targets(scaled.y))
     return splits, scaler
+
+
+def _compact(spec: Spec, part: Data, network: Network, scaler: Scaler, name: str) -> bool:
+    """Whether ``part`` goes to the network as its integers (nn_core.compact): compact data, nothing else
+    to scale, a network that takes them in the spec's dtype, and, for the training split, minibatches
+    (a full batch is read whole at every step, which would scale all of it every time)."""
+    if not (isinstance(part, ScaledIntegerData) and isinstance(network, TakesScaledIntegers)):
+        return False
+    if scaler.kind != "none" or part.dtype != np.dtype(spec.dtype):
+        return False
+    batch = spec.training.batch_size
+    return name != "train" or (batch is not None and batch < len(part.y))
 
 
 def build(
@@ -209,9 +228,9 @@ def build(
         registry = resolve(plugins).registry
     if data is None:
         data = load_data(spec, registry)
-    network = build_network(spec, registry, data.X.shape[1])
-    if len(data.X):
-        outputs = int(np.asarray(network.predict_proba(network.to_backend(data.X[:1]))).shape[1])
+    network = build_network(spec, registry, data.n_features)
+    if len(data.y):
+        outputs = int(np.asarray(network.predict_proba(network.to_backend(data.head(1)))).shape[1])
         targets = getattr(registry.get("loss", spec.loss.type, spec.backend).cls, "targets", None)
         check_targets(spec, data, outputs, targets)
         _refuse_unbounded_outputs(spec, registry)
@@ -231,7 +250,7 @@ def build(
     if isinstance(optimizer, StepOptimizer):
         network.setup_optimizer(optimizer)
     else:
-        _refuse_step_only_settings(spec, len(splits["train"].data.X))
+        _refuse_step_only_settings(spec, len(splits["train"].data.y))
     schedule = instantiate(spec.schedule, registry, spec.backend) if spec.schedule else None
     metrics = build_metrics(spec, registry, data.y)
     return Experiment(

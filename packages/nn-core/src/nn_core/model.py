@@ -139,7 +139,7 @@ def model_from_run(run: Run) -> Model:
         "dtype": spec.dtype,
         "task": experiment.task,
         "classes": list(experiment.classes) if experiment.classes else None,
-        "input_dim": int(experiment.splits["train"].data.X.shape[1]),
+        "input_dim": experiment.splits["train"].data.n_features,
         "scaling": experiment.scaler.kind,
         "data_hash": experiment.data_hash,
         "metrics": run.final_metrics,

@@ -21,10 +21,15 @@ class Scaler:
     scale: np.ndarray
 
     @classmethod
+    def identity(cls, width: int) -> Scaler:
+        """Scaling ``none`` for ``width`` features (fitting it needs no data)."""
+        return cls("none", np.zeros(width), np.ones(width))
+
+    @classmethod
     def fit(cls, kind: str, X: np.ndarray) -> Scaler:
         width = X.shape[1]
         if kind == "none":
-            return cls(kind, np.zeros(width), np.ones(width))
+            return cls.identity(width)
         if kind == "standard":
             shift, scale = X.mean(axis=0), X.std(axis=0)
         elif kind == "minmax":
@@ -47,7 +52,7 @@ class Scaler:
     def from_arrays(cls, kind: str, arrays: dict[str, np.ndarray], width: int) -> Scaler:
         """The scaler a file stored; ValueError for an unknown kind or arrays that cannot be one (a crafted file)."""
         if kind == "none":
-            return cls.fit("none", np.zeros((1, width)))
+            return cls.identity(width)
         if kind not in ("standard", "minmax"):
             raise ValueError(f"unknown scaling {kind!r}")
         shift, scale = np.asarray(arrays["scaler.shift"]), np.asarray(arrays["scaler.scale"])

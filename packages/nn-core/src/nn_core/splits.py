@@ -61,7 +61,4 @@ def _apportion(sizes: np.ndarray, fraction: float) -> np.ndarray:
 def split_data(data: Data, dev: float, test: float, seed: int) -> dict[str, Data]:
     if dev == 0 and test == 0:
         return {"train": data}  # all of it, in file order: no copy
-    return {
-        name: Data(data.X[idx], data.y[idx], data.classes)
-        for name, idx in split_indices(data.y, dev, test, seed).items()
-    }
+    return {name: data.subset(idx) for name, idx in split_indices(data.y, dev, test, seed).items()}

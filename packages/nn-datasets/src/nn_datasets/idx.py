@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nn_core.compact import ScaledIntegerData
 from nn_core.contracts import Data, Dataset
 from nn_core.errors import DataError
 from nn_core.inputs import refuse_special_file
@@ -53,16 +54,17 @@ def _read_header(f: io.BufferedIOBase, path: Path) -> tuple[np.dtype, tuple[int,
     return np.dtype(">" + TYPES[magic[2]]), dims
 
 
-def _read_body(f: io.BufferedIOBase, nbytes: int) -> bytes:
-    """Read up to ``nbytes`` plus one (to detect trailing data), in chunks, so memory follows the data."""
-    parts, have = [], 0
+def _read_body(f: io.BufferedIOBase, nbytes: int) -> np.ndarray:
+    """Up to ``nbytes`` plus one (to detect trailing data) into one byte array, in chunks: the file's
+    body is held once, never as chunks and their join besides (47 MB for Fashion-MNIST's images)."""
+    body = np.empty(nbytes + 1, dtype=np.uint8)
+    view, have = body.data, 0
     while have <= nbytes:
-        part = f.read(min(CHUNK, nbytes + 1 - have))
-        if not part:
+        got = f.readinto(view[have : min(have + CHUNK, nbytes + 1)])
+        if not got:
             break
-        parts.append(part)
-        have += len(part)
-    return b"".join(parts)
+        have += got
+    return body[:have]
 
 
 def _read(f: io.BufferedIOBase, path: Path, size: int, gzipped: bool) -> np.ndarray:
@@ -84,7 +86,8 @@ def _read(f: io.BufferedIOBase, path: Path, size: int, gzipped: bool) -> np.ndar
         problem = "is truncated" if len(body) < nbytes else "has trailing data"
         more = "" if len(body) < nbytes else " or more"
         raise DataError(f"{path} {problem}: its header declares {declared} but {len(body):,}{more} bytes follow it")
-    return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
+    # the file's byte order to the machine's: a copy for multi-byte types only
+    return body.view(dtype).reshape(dims).astype(dtype.newbyteorder("="), copy=False)
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -130,9 +133,13 @@ def _read_pair(images: str | os.PathLike[str], labels: str | os.PathLike[str]) -
     return X.reshape(len(X), -1), y.astype(np.int64)
 
 
+PIXEL_MAX = 255.0
+"""``scale: true`` divides the file's values by this."""
+
+
 def _features(X: np.ndarray, scale: bool, dtype: Any = np.float64) -> np.ndarray:
     # straight from the file's integers to the training dtype: a float32 run never holds a float64 copy
-    return np.divide(X, 255.0, dtype=dtype) if scale else X.astype(dtype)
+    return np.divide(X, PIXEL_MAX, dtype=dtype) if scale else X.astype(dtype)
 
 
 def load_idx(
@@ -184,8 +191,11 @@ class Idx(Dataset):
         p = self.params
         X, y = _read_pair(p["images"], p["labels"])
         classes = class_names(int(y.max()) + 1)  # from all labels, so a limit keeps the classes
-        features = _features(X[: p["limit"]], p["scale"], self.feature_dtype)
-        return Data(X=features, y=y[: p["limit"]], classes=classes)
+        X, y = X[: p["limit"]], y[: p["limit"]]
+        if p["scale"] and X.dtype == np.uint8:
+            # The bytes, scaled by /255 where read: nn-numpy trains from them at a quarter of float32's memory.
+            return ScaledIntegerData(X, PIXEL_MAX, self.feature_dtype, y, classes)
+        return Data(X=_features(X, p["scale"], self.feature_dtype), y=y, classes=classes)
 
     def read_inputs(self, path: str) -> np.ndarray | None:
         """``nn predict``: an IDX images file (``t10k-images-idx3-ubyte.gz``), scaled as in training.

@@ -30,6 +30,7 @@ from nn_core.contracts import (
 )
 from nn_core.layout import parameter_layout, weight_penalties
 from nn_numpy.kernels import Kernels, kernels_for
+from nn_numpy.scaled_rows import ScaledRows
 
 EVAL_ROWS = 4096
 """Rows per chunk when evaluating or predicting on many samples."""
@@ -105,20 +106,27 @@ class NumpyNetwork:
     def prepare_targets(self, y: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(self.loss_fn.prepare_targets(y, self.output_dim, self.dtype))
 
-    def batch(self, X: np.ndarray, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def to_backend_scaled(self, raw: np.ndarray, divisor: float) -> ScaledRows:
+        """Compact features (nn_core.compact): kept as integers, scaled as batches are gathered."""
+        return ScaledRows(raw, divisor, self.dtype)
+
+    def batch(self, X: np.ndarray | ScaledRows, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Rows ``index`` of X, gathered into ``out`` without a temporary.
 
         ``mode='clip'`` matters: the default ``'raise'`` makes numpy build a
         temporary as large as the output before copying into ``out``.
         """
+        dtype = self.dtype if isinstance(X, ScaledRows) else X.dtype
         if out is None or out.shape[0] != len(index):
-            out = np.empty((len(index),) + X.shape[1:], dtype=X.dtype)
+            out = np.empty((len(index),) + X.shape[1:], dtype=dtype)
+        if isinstance(X, ScaledRows):
+            return X.take(index, out)
         return np.take(X, index, axis=0, out=out, mode="clip")
 
     # -- compute --------------------------------------------------------------
 
-    def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
-        A = X
+    def forward(self, X: np.ndarray | ScaledRows, training: bool) -> np.ndarray:
+        A = X.dense() if isinstance(X, ScaledRows) else X
         for layer in self.layers:
             A = layer.forward(A, training)
         return A
@@ -146,7 +154,7 @@ class NumpyNetwork:
     def penalty(self) -> float:
         return float(sum(reg.penalty(W) for reg, W, _ in self.penalties))
 
-    def evaluate(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, X: np.ndarray | ScaledRows) -> tuple[np.ndarray, np.ndarray]:
         """(logits, outputs) of the last layer in evaluation mode, ``EVAL_ROWS`` rows at a time.
 
         Only the output layer's arrays are kept for all rows, so evaluating

@@ -76,9 +76,9 @@ def _rmsprop(params, grads, mean_square, lr, rho, one_minus_rho, eps):  # type: 
 
 
 @njit(cache=True, error_model="numpy")
-def _adam(
+def _adam(  # type: ignore[no-untyped-def]
     params, grads, m, v, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, inv_correction1, inv_correction2, eps
-):  # type: ignore[no-untyped-def]  # noqa: E501
+):
     for i in range(params.shape[0]):
         g = grads[i]
         m_i = m[i] * beta1 + g * one_minus_beta1
