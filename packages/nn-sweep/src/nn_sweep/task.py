@@ -122,8 +122,10 @@ def _experiment(spec: Any, registry: Any, fold: int | None, folds: int | None, c
 
     assert folds is not None
     train_rows, dev_rows = train_dev(data.y, fold, folds, cv_seed)
-    experiment = build(spec, registry, data=Data(data.X[train_rows], data.y[train_rows], data.classes))
-    dev = Data(experiment.scaler.transform(data.X[dev_rows]), data.y[dev_rows], data.classes)
+    # subsets keep compact features compact (nn_core.compact): only the dev rows are made floats
+    experiment = build(spec, registry, data=data.subset(train_rows))
+    held_out = data.subset(dev_rows)
+    dev = Data(experiment.scaler.transform(held_out.X), held_out.y, held_out.classes)
     network = experiment.network
     experiment.splits["dev"] = Split(dev, network.to_backend(dev.X), network.prepare_targets(dev.y))
     return experiment
