@@ -10,6 +10,7 @@ import pytest
 
 import nn_datasets._cache as cache_module
 import nn_datasets.kaggle_mnist as km
+from nn_core.compact import ScaledIntegerData
 from nn_core.errors import DataError
 from nn_datasets.kaggle_mnist import KaggleMnist, load_kaggle_test, load_kaggle_train, write_kaggle_submission
 
@@ -54,6 +55,20 @@ def test_load_scales_pixels_and_keeps_labels(train):
     assert data.y.tolist() == [3, 0, 9, 7, 1, 1] and data.y.dtype == np.int64
     assert data.classes == tuple("0123456789")
     assert data.extra == {}  # no test.csv
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_scaled_bytes_stay_bytes_until_read(train, dtype):
+    """The pixels stay uint8 (nn_core.compact); X is load_kaggle_train's, bit for bit, made on first read."""
+    folder, labels, _ = train
+    source = dataset(folder, limit=5)
+    source.feature_dtype = dtype
+    data = source.load()
+    assert isinstance(data, ScaledIntegerData) and data.raw.dtype == np.uint8 and data._X is None
+    X, y = load_kaggle_train(folder, limit=5, dtype=dtype)
+    assert data.X.tobytes() == X.tobytes() and data.X.dtype == np.dtype(dtype)
+    assert data.y.tolist() == y.tolist() == labels[:5].tolist()
+    assert data.classes == tuple("0123456789")
 
 
 def test_unscaled_and_limited(train):
