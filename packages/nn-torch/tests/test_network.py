@@ -10,7 +10,9 @@ from torch_test_networks import make_network
 
 torch = pytest.importorskip("torch")
 
+import nn_numpy.network  # noqa: E402
 import nn_numpy.optimizers as np_opt  # noqa: E402
+import nn_torch.network  # noqa: E402
 import nn_torch.optimizers as t_opt  # noqa: E402
 from nn_core.errors import TrainingError  # noqa: E402
 from nn_torch.backend import TorchBackend, check_device  # noqa: E402
@@ -240,7 +242,7 @@ def test_evaluation_is_reused_only_while_nothing_changed() -> None:
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
-@pytest.mark.parametrize("rows", [50, 4096 + 50])  # one pass, and the chunked evaluation past EVAL_ROWS
+@pytest.mark.parametrize("rows", [50, 4096 + 50])  # one pass, and the chunked evaluation past EVAL_ROWS (both)
 def test_loss_and_proba_is_loss_and_predict_proba_from_one_forward(backend: str, rows: int) -> None:
     layers = [("dense", {"units": 8, "activation": "tanh"}), ("dropout", {"rate": 0.5}), *DEEP[1:]]
     net = make_network(backend, layers, l2=0.01)
@@ -256,7 +258,8 @@ def test_loss_and_proba_is_loss_and_predict_proba_from_one_forward(backend: str,
 
     net.forward = counted
     loss, proba = net.loss_and_proba(Xb, Yb)
-    assert forwards == -(-rows // 4096)
+    chunk = (nn_numpy.network if backend == "numpy" else nn_torch.network).EVAL_ROWS
+    assert forwards == -(-rows // chunk)
     assert loss == net.loss(Xb, Yb)  # evaluation mode: dropout off, so the same bits
     np.testing.assert_array_equal(proba, net.predict_proba(Xb))
     assert proba.dtype == np.float64 and proba.shape == (rows, 3)

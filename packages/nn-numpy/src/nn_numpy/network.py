@@ -32,8 +32,10 @@ from nn_core.layout import parameter_layout, weight_penalties
 from nn_numpy.kernels import Kernels, kernels_for
 from nn_numpy.scaled_rows import ScaledRows
 
-EVAL_ROWS = 4096
-"""Rows per chunk when evaluating or predicting on many samples."""
+EVAL_ROWS = 1024
+"""Rows per chunk when evaluating or predicting on many samples. Fashion-MNIST's training split
+evaluates as fast in chunks of 1,024 as of 4,096 (the GEMMs are as efficient), and its transient
+activations take 20 MB less."""
 
 
 class NumpyNetwork:
