@@ -85,6 +85,17 @@ def test_scaled_rows_give_the_rows_of_x(registry: Registry) -> None:
     np.testing.assert_array_equal(rows[5:9], X[5:9])
     np.testing.assert_array_equal(rows.dense(), X)
     assert len(rows) == 50 and rows.shape == (50, 16)
+    np.testing.assert_array_equal(np.asarray(rows), X)  # numpy code handed the backend array reads X
+    assert np.asarray(rows, dtype=np.float64).dtype == np.float64
+
+
+def test_predictions_on_the_compact_split_equal_those_on_its_floats(registry: Registry) -> None:
+    raw, y = pixels(80)
+    experiment, _ = run(registry, ScaledIntegerData(raw, 255, "float32", y), "float32", batch_size=16, epochs=1)
+    network, split = experiment.network, experiment.splits["train"]
+    assert isinstance(split.X, ScaledRows)
+    expected = network.predict_proba(network.to_backend(split.data.head(len(split.data.y))))
+    np.testing.assert_array_equal(network.predict_proba(split.X), expected)
 
 
 def test_gradients_check_on_compact_data(registry: Registry) -> None:

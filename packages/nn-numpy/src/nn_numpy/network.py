@@ -102,7 +102,9 @@ class NumpyNetwork:
 
     # -- data -----------------------------------------------------------------
 
-    def to_backend(self, X: np.ndarray) -> np.ndarray:
+    def to_backend(self, X: np.ndarray | ScaledRows) -> np.ndarray | ScaledRows:
+        if isinstance(X, ScaledRows):  # already this network's array (compact features)
+            return X
         return np.ascontiguousarray(X, dtype=self.dtype)
 
     def prepare_targets(self, y: np.ndarray) -> np.ndarray:

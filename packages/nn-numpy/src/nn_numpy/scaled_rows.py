@@ -41,6 +41,11 @@ class ScaledRows:
         """All of X as floats (a full batch, or a small evaluation)."""
         return self.scale(self.raw)
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(rows)``: X as floats, so numpy code handed this array (a plugin's callback) is right."""
+        X = self.dense()
+        return X if dtype is None else X.astype(dtype, copy=False)
+
     def take(self, index: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Rows ``index`` scaled into ``out``, through a reused integer buffer (no temporary of either size)."""
         gathered = self._gathered.get(len(index))
