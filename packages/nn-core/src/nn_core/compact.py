@@ -25,6 +25,20 @@ HASH_ROWS = 4096
 """Rows scaled at a time when hashing, so a hash never makes the whole float array."""
 
 
+def scale_integers(raw: np.ndarray, divisor: float, dtype: Any, out: np.ndarray | None = None) -> np.ndarray:
+    """``raw / divisor`` in ``dtype``, element by element: the one operation that turns compact
+    features into X, wherever it happens (a dataset's float X, a backend's batch), so all agree
+    bit for bit."""
+    return np.divide(raw, divisor, out=out, dtype=dtype)
+
+
+def hash_array(digest: Any, array: np.ndarray) -> None:
+    """Feed ``digest`` an array's dtype, shape and bytes (no copy of a dataset-sized C-contiguous buffer)."""
+    array = np.ascontiguousarray(array)
+    digest.update(f"{array.dtype.str}{array.shape}".encode())
+    digest.update(array.data.cast("B"))
+
+
 class ScaledIntegerData(Data):
     """Data whose ``X`` is ``np.divide(raw, divisor, dtype=dtype)``, made only when asked for.
 
@@ -72,7 +86,7 @@ class ScaledIntegerData(Data):
 
     def scale(self, raw_rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``raw_rows / divisor`` in X's dtype: the one operation every reader of these features uses."""
-        return np.divide(raw_rows, self.divisor, out=out, dtype=self.dtype)
+        return scale_integers(raw_rows, self.divisor, self.dtype, out)
 
     @property
     def X(self) -> np.ndarray:
@@ -105,6 +119,4 @@ def hash_features(data: Data, digest: Any) -> None:
     if isinstance(data, ScaledIntegerData):
         data.hash_features(digest)
         return
-    X = np.ascontiguousarray(data.X)
-    digest.update(f"{X.dtype.str}{X.shape}".encode())
-    digest.update(X.data.cast("B"))  # no copy of a dataset-sized buffer
+    hash_array(digest, data.X)

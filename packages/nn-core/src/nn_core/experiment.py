@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nn_core.builtins import is_classification
-from nn_core.compact import ScaledIntegerData, hash_features
+from nn_core.compact import ScaledIntegerData, hash_array, hash_features
 from nn_core.contracts import Data, Metric, Network, Optimizer, Schedule, StepOptimizer, TakesScaledIntegers
 from nn_core.errors import DataError, NNError
 from nn_core.registry import Registry
@@ -176,9 +176,7 @@ def data_hash(data: Data) -> str:
     """sha256 of features and targets: which data a model was trained on."""
     digest = hashlib.sha256()
     hash_features(data, digest)
-    y = np.ascontiguousarray(data.y)
-    digest.update(f"{y.dtype.str}{y.shape}".encode())
-    digest.update(y.data.cast("B"))
+    hash_array(digest, data.y)
     return "sha256:" + digest.hexdigest()
 
 

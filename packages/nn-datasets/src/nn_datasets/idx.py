@@ -19,10 +19,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nn_core.compact import ScaledIntegerData
 from nn_core.contracts import Data, Dataset
 from nn_core.errors import DataError
 from nn_core.inputs import refuse_special_file
+from nn_datasets._pixels import pixel_data, pixel_features
 from nn_datasets._schema import class_names, object_schema
 
 TYPES = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: "f8"}
@@ -56,7 +56,9 @@ def _read_header(f: io.BufferedIOBase, path: Path) -> tuple[np.dtype, tuple[int,
 
 def _read_body(f: io.BufferedIOBase, nbytes: int) -> np.ndarray:
     """Up to ``nbytes`` plus one (to detect trailing data) into one byte array, in chunks: the file's
-    body is held once, never as chunks and their join besides (47 MB for Fashion-MNIST's images)."""
+    body is held once, never as chunks and their join besides (47 MB for Fashion-MNIST's images).
+    The buffer's pages are committed as they are written, so a truncated file that declares more
+    (at most ``MAX_GZIP_RATIO`` times its size) costs only what it holds."""
     body = np.empty(nbytes + 1, dtype=np.uint8)
     view, have = body.data, 0
     while have <= nbytes:
@@ -133,15 +135,6 @@ def _read_pair(images: str | os.PathLike[str], labels: str | os.PathLike[str]) -
     return X.reshape(len(X), -1), y.astype(np.int64)
 
 
-PIXEL_MAX = 255.0
-"""``scale: true`` divides the file's values by this."""
-
-
-def _features(X: np.ndarray, scale: bool, dtype: Any = np.float64) -> np.ndarray:
-    # straight from the file's integers to the training dtype: a float32 run never holds a float64 copy
-    return np.divide(X, PIXEL_MAX, dtype=dtype) if scale else X.astype(dtype)
-
-
 def load_idx(
     images: str | os.PathLike[str],
     labels: str | os.PathLike[str],
@@ -152,7 +145,7 @@ def load_idx(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``X (n, rows*cols)`` in ``dtype`` (``/255`` if ``scale``) and integer labels ``y`` from two IDX files."""
     X, y = _read_pair(images, labels)
-    return _features(X[:limit], scale, dtype), y[:limit]
+    return pixel_features(X[:limit], scale, dtype), y[:limit]
 
 
 class Idx(Dataset):
@@ -191,11 +184,8 @@ class Idx(Dataset):
         p = self.params
         X, y = _read_pair(p["images"], p["labels"])
         classes = class_names(int(y.max()) + 1)  # from all labels, so a limit keeps the classes
-        X, y = X[: p["limit"]], y[: p["limit"]]
-        if p["scale"] and X.dtype == np.uint8:
-            # The bytes, scaled by /255 where read: nn-numpy trains from them at a quarter of float32's memory.
-            return ScaledIntegerData(X, PIXEL_MAX, self.feature_dtype, y, classes)
-        return Data(X=_features(X, p["scale"], self.feature_dtype), y=y, classes=classes)
+        limit = p["limit"]
+        return pixel_data(X[:limit], y[:limit], scale=p["scale"], dtype=self.feature_dtype, classes=classes)
 
     def read_inputs(self, path: str) -> np.ndarray | None:
         """``nn predict``: an IDX images file (``t10k-images-idx3-ubyte.gz``), scaled as in training.
@@ -209,4 +199,4 @@ class Idx(Dataset):
             raise DataError(f"{path}: expected images (n, rows, cols), got an array of shape {X.shape}")
         if X.dtype.kind == "f" and not np.isfinite(X).all():
             raise DataError(f"{path}: holds a value that is not finite")
-        return _features(X.reshape(len(X), -1), self.params["scale"])
+        return pixel_features(X.reshape(len(X), -1), self.params["scale"])

@@ -19,15 +19,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nn_core.compact import ScaledIntegerData
 from nn_core.contracts import Data, Dataset
 from nn_core.errors import DataError
 from nn_datasets._cache import cached
 from nn_datasets._numeric_csv import line_of_row, load_numeric_body, read_header
+from nn_datasets._pixels import PIXEL_MAX, pixel_data, pixel_features
 from nn_datasets._schema import class_names, object_schema
 
 PIXELS = 784  # 28 x 28
-MAX_PIXEL = 255.0
 PIXEL_COLUMNS = [f"pixel{i}" for i in range(PIXELS)]
 TRAIN_COLUMNS = ["label", *PIXEL_COLUMNS]
 CLASSES = class_names(10)
@@ -48,7 +47,7 @@ def _check_pixels(path: Path, pixels: np.ndarray, first_column: int) -> None:
     """Pixels parsed as floats (uint8 parsing failed) must still lie in 0..255."""
     if pixels.dtype == np.uint8:
         return
-    bad = np.argwhere((pixels < 0) | (pixels > MAX_PIXEL))
+    bad = np.argwhere((pixels < 0) | (pixels > PIXEL_MAX))
     if bad.size:
         row, column = (int(i) for i in bad[0])
         raise DataError(
@@ -81,7 +80,7 @@ def _valid(arrays: dict[str, np.ndarray], with_labels: bool) -> bool:
     pixels = arrays.get("pixels")
     if pixels is None or pixels.ndim != 2 or pixels.shape[1] != PIXELS or pixels.dtype.kind not in "uf":
         return False
-    if len(pixels) == 0 or (pixels.dtype.kind == "f" and not bool(((pixels >= 0) & (pixels <= MAX_PIXEL)).all())):
+    if len(pixels) == 0 or (pixels.dtype.kind == "f" and not bool(((pixels >= 0) & (pixels <= PIXEL_MAX)).all())):
         return False
     if not with_labels:
         return True
@@ -89,11 +88,6 @@ def _valid(arrays: dict[str, np.ndarray], with_labels: bool) -> bool:
     if labels is None or labels.shape != (len(pixels),) or labels.dtype != np.int64:
         return False
     return bool(((labels >= 0) & (labels <= 9)).all())
-
-
-def _features(pixels: np.ndarray, scale: bool, dtype: Any = np.float64) -> np.ndarray:
-    # one pass from uint8 to the training dtype: a float32 run never holds a float64 copy
-    return np.divide(pixels, MAX_PIXEL, dtype=dtype) if scale else pixels.astype(dtype)
 
 
 def _csv_in(folder: str | os.PathLike[str], name: str) -> Path:
@@ -118,7 +112,7 @@ def load_kaggle_train(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``X (n, 784)`` in ``dtype`` (``/255`` if ``scale``) and digit labels ``y`` from ``folder/train.csv``."""
     pixels, labels = _train_arrays(folder, cache)
-    return _features(pixels[:limit], scale, dtype), labels[:limit]
+    return pixel_features(pixels[:limit], scale, dtype), labels[:limit]
 
 
 def _train_arrays(folder: str | os.PathLike[str], cache: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +127,7 @@ def load_kaggle_test(folder: str | os.PathLike[str], *, scale: bool = True, cach
     given = Path(folder).expanduser()
     path = given if given.is_file() else _csv_in(folder, "test.csv")
     arrays = cached(path, lambda: _parse_test(path), lambda a: _valid(a, False), cache)
-    return _features(arrays["pixels"], scale)
+    return pixel_features(arrays["pixels"], scale)
 
 
 def write_kaggle_submission(path: str | os.PathLike[str], labels: np.ndarray, proba: np.ndarray | None = None) -> None:
@@ -211,10 +205,7 @@ class KaggleMnist(Dataset):
         pixels, y = pixels[: p["limit"]], labels[: p["limit"]]
         test = Path(p["path"]).expanduser() / "test.csv"
         extra = {"test_path": str(test)} if test.is_file() else {}
-        if p["scale"] and pixels.dtype == np.uint8:
-            # bytes kept, scaled by /255 as read (nn_core.compact): a quarter of float32's memory on nn-numpy
-            return ScaledIntegerData(pixels, MAX_PIXEL, self.feature_dtype, y, CLASSES, extra)
-        return Data(X=_features(pixels, p["scale"], self.feature_dtype), y=y, classes=CLASSES, extra=extra)
+        return pixel_data(pixels, y, scale=p["scale"], dtype=self.feature_dtype, classes=CLASSES, extra=extra)
 
     def load_test(self) -> np.ndarray:
         """The test.csv features, scaled like the training data."""

@@ -120,9 +120,8 @@ class NumpyNetwork:
         ``mode='clip'`` matters: the default ``'raise'`` makes numpy build a
         temporary as large as the output before copying into ``out``.
         """
-        dtype = self.dtype if isinstance(X, ScaledRows) else X.dtype
         if out is None or out.shape[0] != len(index):
-            out = np.empty((len(index),) + X.shape[1:], dtype=dtype)
+            out = np.empty((len(index),) + X.shape[1:], dtype=X.dtype)  # ScaledRows: the network's dtype
         if isinstance(X, ScaledRows):
             return X.take(index, out)
         return np.take(X, index, axis=0, out=out, mode="clip")

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from nn_core.compact import scale_integers
+
 
 class ScaledRows:
     """``raw / divisor`` in ``dtype``, row by row on demand; ``raw`` is (samples, features) integers."""
@@ -31,7 +33,7 @@ class ScaledRows:
         return len(self.raw)
 
     def scale(self, raw_rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.divide(raw_rows, self.divisor, out=out, dtype=self.dtype)
+        return scale_integers(raw_rows, self.divisor, self.dtype, out)
 
     def __getitem__(self, rows: Any) -> np.ndarray:
         """Float rows (a slice or an index array): what ``X[rows]`` would give."""
