@@ -35,8 +35,12 @@ def scale_integers(raw: np.ndarray, divisor: float, dtype: Any, out: np.ndarray 
 def hash_array(digest: Any, array: np.ndarray) -> None:
     """Feed ``digest`` an array's dtype, shape and bytes (no copy of a dataset-sized C-contiguous buffer)."""
     array = np.ascontiguousarray(array)
-    digest.update(f"{array.dtype.str}{array.shape}".encode())
+    _hash_header(digest, array.dtype, array.shape)
     digest.update(array.data.cast("B"))
+
+
+def _hash_header(digest: Any, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    digest.update(f"{dtype.str}{shape}".encode())
 
 
 class ScaledIntegerData(Data):
@@ -107,16 +111,13 @@ class ScaledIntegerData(Data):
     def subset(self, rows: np.ndarray) -> ScaledIntegerData:
         return ScaledIntegerData(self.raw[rows], self.divisor, self.dtype, self.y[rows], self.classes)
 
-    def hash_features(self, digest: Any) -> None:
-        """Feed ``digest`` exactly what hashing the float X would, a few thousand rows at a time."""
-        digest.update(f"{self.dtype.str}{self.raw.shape}".encode())
-        for start in range(0, len(self.raw), HASH_ROWS):
-            digest.update(self.scale(self.raw[start : start + HASH_ROWS]).data.cast("B"))
-
 
 def hash_features(data: Data, digest: Any) -> None:
-    """Feed ``digest`` the dtype, shape and bytes of ``data.X`` (scaled in pieces when it is compact)."""
-    if isinstance(data, ScaledIntegerData):
-        data.hash_features(digest)
+    """Feed ``digest`` the dtype, shape and bytes of ``data.X``; compact data is scaled a few thousand
+    rows at a time, which feeds exactly the same bytes without making X."""
+    if not isinstance(data, ScaledIntegerData):
+        hash_array(digest, data.X)
         return
-    hash_array(digest, data.X)
+    _hash_header(digest, data.dtype, data.raw.shape)
+    for start in range(0, len(data.raw), HASH_ROWS):
+        digest.update(data.scale(data.raw[start : start + HASH_ROWS]).data.cast("B"))
